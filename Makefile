@@ -1,0 +1,37 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+CONFIG ?= config/config.yaml
+
+.PHONY: run test bench report lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pins or the package metadata change.
+$(STAMP): $(BIN)/python constraints.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[workflow,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --workflow-profile profiles/default
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m xraylatent.bench
+
+report: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --workflow-profile profiles/default --report results/report.html
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf results logs benchmarks .snakemake

@@ -1,0 +1,18 @@
+# xraylatent: from structures and spectra to the few structural degrees of freedom a spectrum sees.
+# Layout and data contract: see README.md and ../shared/design.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

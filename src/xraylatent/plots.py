@@ -1,0 +1,62 @@
+"""Figures a spectroscopist would look at (method.md §8): matplotlib, written as PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from xraylatent.io import spectrum_kinds  # noqa: E402
+
+
+def save(fig, path, dpi: int = 150) -> Path:
+    """Save ``fig`` to ``path`` atomically (temp file, then rename) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _shade_windows(ax, windows: dict):
+    for k, (name, (low, high)) in enumerate(windows.items()):
+        ax.axvspan(low, high, color=f"C{k + 2}", alpha=0.12, label=f"window {name}")
+
+
+def mean_spectra(raw: xr.Dataset, title: str = "", windows: dict | None = None, group: str | None = None):
+    """Mean spectrum ± σ band per spectrum kind; with ``group`` (e.g. pressure) a second row of the mean
+    spectrum of each group. ``windows`` maps kind → {line: (low, high)} energy windows to shade."""
+    kinds = spectrum_kinds(raw)
+    rows = 2 if group else 1
+    fig, axes = plt.subplots(rows, len(kinds), figsize=(4.5 * len(kinds), 3.4 * rows), squeeze=False)
+    for col, kind in enumerate(kinds):
+        energy = raw[f"energy_{kind}"].values
+        values = raw[f"spectrum_{kind}"].values
+        unit = raw[f"spectrum_{kind}"].attrs.get("units", "arb. units")
+        ax = axes[0, col]
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        ax.fill_between(energy, mean - std, mean + std, alpha=0.3, label="± σ")
+        ax.plot(energy, mean, lw=1.5, label=f"mean of {len(values)}")
+        _shade_windows(ax, (windows or {}).get(kind, {}))
+        ax.set(title=kind.upper(), xlabel="Energy (eV)", ylabel=f"Intensity ({unit})")
+        ax.legend(fontsize=7)
+        if group:
+            ax = axes[1, col]
+            labels = raw[group].values
+            colors = plt.cm.viridis(np.linspace(0, 1, len(np.unique(labels))))
+            for color, value in zip(colors, np.unique(labels)):
+                ax.plot(energy, values[labels == value].mean(axis=0), color=color, lw=1.2,
+                        label=f"{value:g} {raw[group].attrs.get('units', '')}")
+            _shade_windows(ax, (windows or {}).get(kind, {}))
+            ax.set(title=f"{kind.upper()}: mean per {group}", xlabel="Energy (eV)", ylabel=f"Intensity ({unit})")
+            ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
