@@ -10,6 +10,9 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/physics.smk"
+include: "rules/models.smk"
+include: "rules/ingest.smk"
 
 
 rule all:

@@ -51,5 +51,52 @@ def data_outputs():
     return outputs
 
 
+MODELS = config["models"]
+SEARCHED_MODELS = r"emulator|(ednn|nnca)_k\d+"
+
+
+def family_of(model):
+    """``ednn_k2`` → ``ednn``."""
+    return model.split("_k")[0]
+
+
+def model_names():
+    """Every model fitted per target: the emulator (when ECA is asked for) and each family × k."""
+    names = [f"{family}_k{k}" for family in MODELS["families"] for k in MODELS["latent_dims"]]
+    return (["emulator"] if "eca" in MODELS["families"] else []) + names
+
+
+def model_summaries(wildcards=None):
+    """The ``models/{model}.nc`` of every data set, target and model."""
+    return [
+        f"results/{d}/{t}/models/{m}.nc" for d in DATASETS for t in targets_of(d) for m in model_names()
+    ]
+
+
 def all_outputs():
-    return data_outputs()
+    return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"]
+
+
+# Physics data sets (rules/physics.smk): structures → spectra in chunks → raw.nc.
+# One-thread CPU seconds per structure, measured; a chunk job asks for twice its expected time.
+SECONDS_PER_STRUCTURE = {"h2o_md": 0.7, "cheap": 3.5, "reference": 11.0}
+
+
+def source_config(wildcards):
+    return config["datasets"][wildcards.dataset]["source"]
+
+
+def spectra_chunks(wildcards):
+    """The chunk files of a physics data set, in order (gathered into raw.nc)."""
+    n_chunks = source_config(wildcards)["spectra"]["n_chunks"]
+    return [f"results/{wildcards.dataset}/chunks/chunk_{i}.nc" for i in range(n_chunks)]
+
+
+def spectra_runtime(wildcards):
+    """Minutes for one spectra chunk job: twice the expected CPU time, at least 10."""
+    source = source_config(wildcards)
+    if source["generator"] == "h2o_md":
+        n, cost = source["md"]["n_trajectories"] * source["md"]["snapshots_per_trajectory"], "h2o_md"
+    else:
+        n, cost = len(source["pressures"]) * source["per_pressure"], source["spectra"]["setting"]
+    return max(10, int(2 * SECONDS_PER_STRUCTURE[cost] * n / source["spectra"]["n_chunks"] / 60) + 1)

@@ -1,4 +1,4 @@
-"""The data chain through Snakemake's API on the tiny config: plan, run, outputs, nothing left to do."""
+"""The workflow through Snakemake's API on the tiny config: plan, run, outputs, nothing left to do."""
 
 import numpy as np
 import pytest
@@ -20,10 +20,27 @@ def finished_run(tmp_path_factory):
     return workdir, config, planned, ran
 
 
-def test_dry_run_plans_the_data_chain(finished_run):
-    _, _, planned, _ = finished_run
-    for rule, count in {"generate_synthetic": 2, "featurize": 2, "targets": 2, "prepare": 2, "plot_data": 2}.items():
+def test_dry_run_plans_data_chain_selection_and_fits(finished_run):
+    _, _, planned, ran = finished_run
+    expected = {"generate_synthetic": 2, "featurize": 2, "targets": 2, "prepare": 2, "plot_data": 2,
+                # per target: emulator, ednn_k1, nnca_k1 searched in 2 chunks each, then ECA k=1
+                "select_chunk": 12, "gather_selection": 6, "fit_model": 6, "fit_eca": 2, "r2_table": 1}
+    for rule, count in expected.items():
         assert planned.count(rule) == count, planned
+    assert ran == planned
+
+
+def test_r2_table_has_every_family(finished_run):
+    workdir = finished_run[0]
+    lines = (workdir / "results/tables/r2.md").read_text().splitlines()
+    assert lines[0] == "| system | target | k | EDNN | NNCA | ECA | emulator |"
+    assert {line.split(" | ")[0] for line in lines[2:]} == {"| geo2_tiny", "| h2o_tiny"}
+    model = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/models/nnca_k1.nc")
+    assert model["V"].shape == (1, 21) and model["t"].shape == (60, 1)
+    np.testing.assert_allclose(model["V"].values @ model["V"].values.T, [[1.0]], atol=1e-6)
+    board = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/selection/ednn_k1/leaderboard.nc")
+    assert board.sizes == {"candidate": 2, "fold": 3}
+    assert board["mean_cv_r2"].values[0] == board.attrs["best_mean_cv_r2"]
 
 
 def test_real_run_writes_contract_files(finished_run):
@@ -54,4 +71,15 @@ def test_changed_split_seed_reruns_prepare_only(finished_run, tmp_path):
     changed = tmp_path / "changed.yaml"
     changed.write_text(config.read_text().replace("split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n  geo2",
                                                   "split: {seed: 7, test_fraction: 0.2, n_folds: 3}\n  geo2"))
-    assert snakemake(workdir, changed, dryrun=True) == ["all", "prepare"]
+    planned = snakemake(workdir, changed, dryrun=True)
+    assert set(planned) == {"all", "prepare", "select_chunk", "gather_selection", "fit_model", "fit_eca", "r2_table"}
+    assert planned.count("prepare") == 1 and planned.count("fit_eca") == 1
+
+
+def test_changed_search_space_reruns_only_that_family(finished_run, tmp_path):
+    workdir, config, _, _ = finished_run
+    changed = tmp_path / "changed.yaml"
+    old, new = "ednn: {depth: [1], width: [8, 16]", "ednn: {depth: [1], width: [4, 8]"
+    changed.write_text(config.read_text().replace(old, new))
+    planned = snakemake(workdir, changed, dryrun=True)
+    assert planned == sorted(["all", "r2_table"] + ["select_chunk"] * 4 + ["gather_selection"] * 2 + ["fit_model"] * 2)

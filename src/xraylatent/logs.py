@@ -14,4 +14,10 @@ def to_file(path, level: int = logging.INFO) -> logging.Logger:
     root.handlers[:] = [handler, logging.StreamHandler(sys.stderr)]
     root.setLevel(level)
     logging.captureWarnings(True)
-    return logging.getLogger("xraylatent")
+    logger = logging.getLogger("xraylatent")
+
+    def log_uncaught(kind, value, traceback):
+        logger.critical("failed: %s", value, exc_info=(kind, value, traceback))
+
+    sys.excepthook = log_uncaught  # so the rule's log says why it failed, not only Snakemake's stderr
+    return logger

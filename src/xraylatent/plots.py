@@ -60,3 +60,23 @@ def mean_spectra(raw: xr.Dataset, title: str = "", windows: dict | None = None, 
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def r2_families(table):
+    """Test R² of EDNN, NNCA and ECA per k, one panel per system and target (method.md §10 layout)."""
+    groups = list(table.groupby(["system", "target"], sort=True))
+    families = [c for c in ("EDNN", "NNCA", "ECA") if c in table.columns]
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.2), squeeze=False, sharey=True)
+    for ax, ((system, target), rows) in zip(axes[0], groups):
+        ks = rows["k"].to_numpy()
+        width = 0.8 / len(families)
+        for j, family in enumerate(families):
+            ax.bar(np.arange(len(ks)) + (j - (len(families) - 1) / 2) * width, rows[family], width, label=family)
+        if rows["emulator"].notna().any():
+            ax.axhline(rows["emulator"].iloc[0], color="k", ls="--", lw=1, label="emulator")
+        ax.set(title=f"{system}\n{target}", xticks=np.arange(len(ks)), xticklabels=[f"k={k}" for k in ks],
+               ylim=(min(0.0, float(np.nanmin(table[families].to_numpy()))), 1.02))
+    axes[0, 0].set_ylabel("test R² (generalized)")
+    axes[0, -1].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -54,15 +54,26 @@ def split_samples(n: int, test_fraction: float = 0.2, n_folds: int = 5, seed: in
     return split.astype(str), fold
 
 
+def fit_scalers(x, y, train, target_type: str) -> tuple[Scaler, Scaler]:
+    """Feature and target scalers fitted on the ``train`` rows (target scaling by ``target_type``)."""
+    return Scaler.fit(x[train], "per_channel"), Scaler.fit(y[train], TARGET_SCALING[target_type])
+
+
+def prepare_arrays(x, y, target_type: str, test_fraction: float = 0.2, n_folds: int = 5, seed: int = 0):
+    """Standardized train rows of ``x`` and ``y`` and their CV folds: :func:`prepare` without NetCDF."""
+    split, fold = split_samples(len(x), test_fraction, n_folds, seed)
+    train = split == "train"
+    x_scaler, y_scaler = fit_scalers(x, y, train, target_type)
+    return x_scaler.transform(x[train]), y_scaler.transform(y[train]), fold[train]
+
+
 def prepare(features: xr.Dataset, targets: xr.Dataset, target_type: str, test_fraction: float = 0.2,
             n_folds: int = 5, seed: int = 0) -> xr.Dataset:
     """Split, fit scalers on the train set and standardize X and Y into the ``prepared.nc`` layout."""
     if not np.array_equal(features["sample_id"].values, targets["sample_id"].values):
         raise ValueError("features and targets do not hold the same samples in the same order (sample_id)")
     split, fold = split_samples(features.sizes["sample"], test_fraction, n_folds, seed)
-    train = split == "train"
-    x_scaler = Scaler.fit(features["X"].values[train], "per_channel")
-    y_scaler = Scaler.fit(targets["Y"].values[train], TARGET_SCALING[target_type])
+    x_scaler, y_scaler = fit_scalers(features["X"].values, targets["Y"].values, split == "train", target_type)
     ds = xr.Dataset(
         {
             "X": (("sample", "feature"), x_scaler.transform(features["X"].values), {"units": "1"}),

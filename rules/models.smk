@@ -1,0 +1,126 @@
+# Models: randomized CV search scattered over chunks → leaderboard → refit of the winner → R² table.
+# {model} is "emulator" or "<ednn|nnca|eca>_k<k>" (fitting.parse_model).
+
+
+rule select_chunk:
+    input:
+        "results/{dataset}/{target}/prepared.nc",
+    output:
+        "results/{dataset}/{target}/selection/{model}/chunk_{chunk}.nc",
+    params:
+        space=lambda w: config["models"]["space"][family_of(w.model)],
+        training=config["models"]["training"],
+        search=config["models"]["search"],
+        device=config["models"]["device"],
+    wildcard_constraints:
+        model=SEARCHED_MODELS,
+        chunk=r"\d+",
+    log:
+        "logs/select_chunk/{dataset}_{target}_{model}_{chunk}.log",
+    benchmark:
+        "benchmarks/select_chunk/{dataset}_{target}_{model}_{chunk}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 3000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/select_chunk.py"
+
+
+rule gather_selection:
+    input:
+        chunks=lambda w: expand(
+            "results/{{dataset}}/{{target}}/selection/{{model}}/chunk_{chunk}.nc",
+            chunk=range(config["models"]["search"]["n_chunks"]),
+        ),
+    output:
+        "results/{dataset}/{target}/selection/{model}/leaderboard.nc",
+    wildcard_constraints:
+        model=SEARCHED_MODELS,
+    log:
+        "logs/gather_selection/{dataset}_{target}_{model}.log",
+    benchmark:
+        "benchmarks/gather_selection/{dataset}_{target}_{model}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/gather_selection.py"
+
+
+rule fit_model:
+    input:
+        prepared="results/{dataset}/{target}/prepared.nc",
+        leaderboard="results/{dataset}/{target}/selection/{model}/leaderboard.nc",
+    output:
+        weights="results/{dataset}/{target}/models/{model}.pt",
+        summary="results/{dataset}/{target}/models/{model}.nc",
+    params:
+        training=config["models"]["training"],
+        device=config["models"]["device"],
+    wildcard_constraints:
+        model=SEARCHED_MODELS,
+    log:
+        "logs/fit_model/{dataset}_{target}_{model}.log",
+    benchmark:
+        "benchmarks/fit_model/{dataset}_{target}_{model}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 3000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/fit_model.py"
+
+
+rule fit_eca:
+    input:
+        prepared="results/{dataset}/{target}/prepared.nc",
+        emulator="results/{dataset}/{target}/models/emulator.pt",
+    output:
+        summary="results/{dataset}/{target}/models/eca_k{k}.nc",
+    params:
+        eca=config["models"]["eca"],
+    wildcard_constraints:
+        k=r"\d+",
+    log:
+        "logs/fit_eca/{dataset}_{target}_k{k}.log",
+    benchmark:
+        "benchmarks/fit_eca/{dataset}_{target}_k{k}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 3000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/fit_eca.py"
+
+
+rule r2_table:
+    input:
+        model_summaries,
+    output:
+        csv="results/tables/r2.csv",
+        md=report("results/tables/r2.md", caption="../report/r2_table.rst", category="Models"),
+        figure=report("results/figures/r2_families.png", caption="../report/r2_figure.rst", category="Models"),
+    params:
+        dpi=config["plots"]["dpi"],
+    log:
+        "logs/r2_table/r2_table.log",
+    benchmark:
+        "benchmarks/r2_table/r2_table.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/plots.yaml"
+    script:
+        "../scripts/r2_table.py"

@@ -1,0 +1,23 @@
+"""Rule fit_model: refit the selection's winner on the full train set; write weights and summary."""
+
+import torch
+
+from xraylatent import logs
+from xraylatent.fitting import model_dataset, parse_model, split_arrays
+from xraylatent.io import config_digest, read_netcdf, read_prepared, write_netcdf
+from xraylatent.selection import best_hyperparameters, make_estimator
+
+log = logs.to_file(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
+family, k = parse_model(snakemake.wildcards.model)
+hyperparameters = best_hyperparameters(read_netcdf(snakemake.input.leaderboard))
+prepared = read_prepared(snakemake.input.prepared)
+model = make_estimator(family, k, hyperparameters, snakemake.params.training, snakemake.params.device)
+model.fit(*split_arrays(prepared)["train"])
+summary = model_dataset(prepared, model, snakemake.wildcards.model, hyperparameters)
+summary.attrs["epochs"] = model.n_epochs_
+model.save(snakemake.output.weights)
+write_netcdf(summary, snakemake.output.summary, created_by=snakemake.rule,
+             config_digest=config_digest(dict(snakemake.params.items()) | hyperparameters))
+log.info("%s %s: train R² %.4f, test R² %.4f after %d epochs", snakemake.wildcards.model, hyperparameters,
+         summary.attrs["train_r2"], summary.attrs["test_r2"], model.n_epochs_)

@@ -1,0 +1,225 @@
+"""`make bench`: model-selection throughput of the batched trainer against scikit-learn, side by side.
+
+Writes ``benchmarks/selection.md`` and ``benchmarks/selection.json``. Every figure is the median of
+``--repeats`` runs measured in one process, on the same data, candidates, folds, epochs, optimizer family
+(Adam) and early-stopping rule (patience on a validation share of each fold's training rows):
+- per-fit throughput (candidate-fold fits per second) and mean CV R² on a narrow GeO2-sized problem and a
+  wide H2O-sized one: scikit-learn MLPRegressor (float64), our trainer one fit at a time (float32), and
+  our trainer with all candidate × fold members stacked (float32);
+- the achieved FLOP rate of the widest stacked run against this machine's measured float32 GEMM peak;
+- a whole search: scikit-learn's GridSearchCV over the same candidate list vs our search with successive
+  halving, each factor (float32 + framework, batching, pruning) reported on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
+from sklearn.neural_network import MLPRegressor
+
+from xraylatent import selection
+from xraylatent.datasets import synthetic_geo2, synthetic_h2o
+from xraylatent.features import coulomb_matrix, h2o_internal
+from xraylatent.prepare import prepare_arrays
+from xraylatent.train import resolve_device
+
+
+def gemm_peak(size: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
+    """Measured float32 matrix-multiply rate in GFLOP/s (median of ``repeats``)."""
+    dev = torch.device(device)
+    a, b = torch.randn(size, size, device=dev), torch.randn(size, size, device=dev)
+    rates = []
+    for _ in range(repeats + 1):
+        _sync(dev)
+        tic = time.perf_counter()
+        a @ b
+        _sync(dev)
+        rates.append(2 * size**3 / (time.perf_counter() - tic) / 1e9)
+    return statistics.median(rates[1:])
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def h2o_problem(n: int = 10_000, seed: int = 0):
+    """H2O-sized: 8000 train rows × 3 features → 151 XES channels (synthetic fixture)."""
+    raw = synthetic_h2o.generate(n, seed=seed)
+    x = h2o_internal(raw["positions"].values, raw["numbers"].values).values
+    return prepare_arrays(x, raw["spectrum_xes"].values, "spectrum", seed=seed)
+
+
+def geo2_problem(per_pressure: int = 1250, seed: int = 0):
+    """GeO2-sized: 11,000 train rows × 105 Coulomb features (8 O + 6 Ge slots) → 8 line moments."""
+    from xraylatent.targets import line_moments
+
+    raw = synthetic_geo2.generate(per_pressure=per_pressure, seed=seed)
+    x = coulomb_matrix(raw["positions"].values, raw["numbers"].values, 32,
+                       [{"z": 8, "n": 8}, {"z": 32, "n": 6}], cutoff=4.5).values
+    y = line_moments(raw["energy_kbeta"].values, raw["spectrum_kbeta"].values,
+                     {"kbeta_pp": (11078.0, 11093.0), "kbeta2": (11093.0, 11110.0)})[0]
+    return prepare_arrays(x, y, "moments", seed=seed)
+
+
+def flops_per_epoch(n_rows: int, sizes: list[int]) -> float:
+    """Training FLOPs of one epoch: forward 2·Σ in·out per row, backward about twice that."""
+    return 3 * 2 * n_rows * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def ednn_sizes(n_features: int, n_targets: int, depth: int, width: int, k: int) -> list[int]:
+    return [n_features, *[width] * depth, k, *[width] * depth, n_targets]
+
+
+def _candidates(depth: int, width: int, n: int) -> list[dict]:
+    rates = np.geomspace(1e-3, 1e-2, n)
+    return [dict(depth=depth, width=width, learning_rate=float(lr), l2=1e-5, candidate=i) for i, lr in enumerate(rates)]
+
+
+def _timed(fn, *args, **kwargs):
+    tic = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - tic, out
+
+
+def throughput(name, problem, depth, width, k, n_candidates, folds_used, epochs, repeats, device):
+    """Median fits/s and mean CV R² of sklearn, our single-fit trainer and our stacked trainer."""
+    X, Y, folds = problem
+    keep = np.isin(folds, np.arange(folds_used))
+    X, Y, folds = X[keep], Y[keep], folds[keep]
+    candidates = _candidates(depth, width, n_candidates)
+    training = dict(batch_size=64, max_epochs=epochs, patience=epochs, validation_fraction=0.1, seed=0)
+    n_fits = n_candidates * folds_used
+    runs = {"sklearn_float64": [], "torch_single_float32": [], "torch_stacked_float32": []}
+    scores = {key: None for key in runs}
+    for _ in range(repeats):
+        t, r = _timed(selection.cross_validate_sklearn, "ednn", k, candidates, X, Y, folds, training)
+        runs["sklearn_float64"].append(t)
+        scores["sklearn_float64"] = float(np.mean(r["cv_r2"]))
+        t, r = _timed(lambda: [selection.cross_validate("ednn", k, [c], X, Y, folds, training, device)  # noqa: B023
+                               for c in candidates])
+        runs["torch_single_float32"].append(t)
+        scores["torch_single_float32"] = float(np.mean([x["cv_r2"] for x in r]))
+        t, r = _timed(selection.cross_validate, "ednn", k, candidates, X, Y, folds, training, device)
+        runs["torch_stacked_float32"].append(t)
+        scores["torch_stacked_float32"] = float(np.mean(r["cv_r2"]))
+    n_train_rows = int(round((1 - 1 / folds_used) * len(X) * 0.9)) if folds_used > 1 else len(X)
+    flops = flops_per_epoch(n_train_rows, ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)) * epochs * n_fits
+    medians = {key: statistics.median(v) for key, v in runs.items()}
+    return {
+        "problem": name, "shape": f"{len(X)}×{X.shape[1]}→{Y.shape[1]}",
+        "net": f"EDNN {ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)[1:-1]}", "fits": n_fits, "epochs": epochs,
+        "seconds": medians, "fits_per_second": {key: n_fits / v for key, v in medians.items()},
+        "mean_cv_r2": scores, "gflops": {key: flops / v / 1e9 for key, v in medians.items()},
+    }
+
+
+def whole_search(problem, n_candidates, epochs, repeats, device):
+    """GridSearchCV over our candidate list (scikit-learn, float64) vs our search with successive halving."""
+    X, Y, folds = problem
+    space = {"depth": [1, 2], "width": [16, 32], "learning_rate": {"log_uniform": [3e-4, 1e-2], "n": 4},
+             "l2": [0.0, 1e-5]}
+    candidates = selection.sample_candidates(space, n_candidates, seed=0)
+    training = dict(batch_size=64, max_epochs=epochs, patience=10, validation_fraction=0.1, seed=0)
+    grid = [{"hidden_layer_sizes": [(c["width"],) * c["depth"] + (2,) + (c["width"],) * c["depth"]],
+             "learning_rate_init": [c["learning_rate"]], "alpha": [c["l2"] * 64]} for c in candidates]
+    base = MLPRegressor(batch_size=64, max_iter=epochs, early_stopping=True, validation_fraction=0.1,
+                        n_iter_no_change=10, tol=0.0, random_state=0)
+    plain_cfg = {"backend": "torch", "pruning": "none", "halving_rounds": 1, "halving_keep": 0.34}
+    halving_cfg = dict(plain_cfg, pruning="halving", halving_rounds=3)
+    sk_times, ours_plain, ours_halving = [], [], []
+    for _ in range(repeats):
+        search = GridSearchCV(base, grid, cv=PredefinedSplit(folds), scoring="r2", refit=False)
+        t, _ = _timed(search.fit, X, Y)
+        sk_times.append(t)
+        sk_best = int(np.argmax(search.cv_results_["mean_test_score"]))
+        t, plain = _timed(selection.search, "ednn", 2, candidates, X, Y, folds, training, plain_cfg, device)
+        ours_plain.append(t)
+        t, halving = _timed(selection.search, "ednn", 2, candidates, X, Y, folds, training, halving_cfg, device)
+        ours_halving.append(t)
+    # Quality of each winner, measured the same way: our stacked CV R² of that candidate.
+    def winner_r2(index):
+        return float(plain["mean_cv_r2"][index])
+
+    return {
+        "candidates": n_candidates, "epochs": epochs,
+        "seconds": {"sklearn_gridsearchcv": statistics.median(sk_times),
+                    "torch_stacked": statistics.median(ours_plain),
+                    "torch_stacked_halving": statistics.median(ours_halving)},
+        "winner_cv_r2": {"sklearn_gridsearchcv": winner_r2(sk_best),
+                         "torch_stacked": winner_r2(selection.best_candidate(plain["mean_cv_r2"], plain["round"])),
+                         "torch_stacked_halving": winner_r2(
+                             selection.best_candidate(halving["mean_cv_r2"], halving["round"]))},
+    }
+
+
+def to_markdown(report: dict) -> str:
+    lines = [f"# Model-selection benchmark ({report['device']}, {report['threads']} threads, "
+             f"{report['repeats']} repeats, medians)", "",
+             f"float32 GEMM peak: {report['gemm_peak_gflops']:.1f} GFLOP/s", "",
+             "| problem | net | fits | backend | s | fits/s | speed-up vs sklearn | GFLOP/s | % of peak "
+             "| mean CV R² |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for case in report["throughput"]:
+        base = case["seconds"]["sklearn_float64"]
+        for key, seconds in case["seconds"].items():
+            gf = case["gflops"][key]
+            peak = 100 * gf / report["gemm_peak_gflops"]
+            lines.append(f"| {case['problem']} {case['shape']} | {case['net']} | {case['fits']}×{case['epochs']} ep "
+                         f"| {key} | {seconds:.2f} | {case['fits_per_second'][key]:.2f} | {base / seconds:.1f}× "
+                         f"| {gf:.1f} | {peak:.0f} % | {case['mean_cv_r2'][key]:.4f} |")
+    s = report["search"]
+    base = s["seconds"]["sklearn_gridsearchcv"]
+    lines += ["", f"## Whole search: {s['candidates']} candidates × 5 folds, ≤ {s['epochs']} epochs, GeO2-sized", "",
+              "| search | s | speed-up vs sklearn | winner's mean CV R² |", "|---|---|---|---|"]
+    for key, seconds in s["seconds"].items():
+        lines.append(f"| {key} | {seconds:.1f} | {base / seconds:.1f}× | {s['winner_cv_r2'][key]:.4f} |")
+    plain, halving = s["seconds"]["torch_stacked"], s["seconds"]["torch_stacked_halving"]
+    narrow = report["throughput"][0]["seconds"]
+    lines += ["", "Factors (narrow problem): float32 + framework "
+              f"{narrow['sklearn_float64'] / narrow['torch_single_float32']:.1f}×, batching "
+              f"{narrow['torch_single_float32'] / narrow['torch_stacked_float32']:.1f}×; pruning (halving) "
+              f"{plain / halving:.1f}× on the whole search."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--out", default="benchmarks/selection")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmark itself runs")
+    args = parser.parse_args(argv)
+    device = str(resolve_device(args.device))
+    scale = 0.05 if args.quick else 1.0
+    geo2 = geo2_problem(per_pressure=max(20, int(1250 * scale)))
+    h2o = h2o_problem(n=max(200, int(10_000 * scale)))
+    epochs = 3 if args.quick else 20
+    report = {
+        "device": device if device != "cuda" else torch.cuda.get_device_name(),
+        "threads": torch.get_num_threads(), "repeats": args.repeats, "machine": platform.processor(),
+        "gemm_peak_gflops": gemm_peak(device=device),
+        "throughput": [
+            throughput("GeO2-sized", geo2, 1, 16, 2, 8, 5, epochs, args.repeats, device),
+            throughput("H2O-sized", h2o, 3, 256, 2, 2, 2, max(2, epochs // 2), args.repeats, device),
+        ],
+        "search": whole_search(geo2, 16 if not args.quick else 4, 3 * epochs, args.repeats, device),
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2))
+    out.with_suffix(".md").write_text(to_markdown(report))
+    print(to_markdown(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Estimators: planted directions recovered, sklearn conventions, save/load, input errors."""
+
+import numpy as np
+import pytest
+import torch
+from planted import planted
+from scipy.linalg import subspace_angles
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from xraylatent.models import EDNN, NNCA, Emulator
+
+torch.set_num_threads(1)
+
+FAST = dict(learning_rate=1e-2, l2=1e-6, batch_size=64, max_epochs=150, patience=20, device="cpu")
+TINY = dict(FAST, max_epochs=3)
+
+
+def split(n_components):
+    X, Y, basis = planted(n_components)
+    return X[:600], Y[:600], X[600:], Y[600:], basis
+
+
+@pytest.fixture(scope="module")
+def one_d():
+    return split(1)
+
+
+@pytest.fixture(scope="module")
+def nnca_1d(one_d):
+    X, Y, *_ = one_d
+    return NNCA(1, (32, 32), **FAST).fit(X, Y)
+
+
+def assert_orthonormal(V):
+    np.testing.assert_allclose(V @ V.T, np.eye(len(V)), atol=1e-6)
+
+
+def test_nnca_recovers_planted_direction(one_d, nnca_1d):
+    _, _, X_test, Y_test, basis = one_d
+    assert abs(nnca_1d.components_ @ basis[:, 0])[0] >= 0.99
+    assert nnca_1d.score(X_test, Y_test) >= 0.95
+    assert_orthonormal(nnca_1d.components_)
+
+
+def test_nnca_spans_planted_plane():
+    X, Y, X_test, Y_test, basis = split(2)
+    model = NNCA(2, (32, 32), **FAST).fit(X, Y)
+    assert np.degrees(subspace_angles(model.components_.T, basis)).max() <= 5
+    assert model.score(X_test, Y_test) >= 0.95
+    assert_orthonormal(model.components_)
+
+
+def test_ednn_one_component(one_d):
+    X, Y, X_test, Y_test, _ = one_d
+    model = EDNN(1, (32,), (32,), **FAST).fit(X, Y)
+    assert model.score(X_test, Y_test) >= 0.95
+    t = model.transform(X_test)
+    assert t.shape == (len(X_test), 1)
+    np.testing.assert_allclose(model.decode(t), model.predict(X_test), rtol=1e-6, atol=1e-6)
+
+
+def test_nnca_scores_and_expansion(one_d, nnca_1d):
+    X = one_d[2]
+    t = nnca_1d.transform(X)
+    np.testing.assert_allclose(t, X @ nnca_1d.components_.T, atol=1e-5)
+    np.testing.assert_allclose(nnca_1d.expand(t), X @ nnca_1d.components_.T @ nnca_1d.components_, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [lambda: Emulator((8,), **TINY), lambda: EDNN(2, (8,), (8,), **TINY),
+                                  lambda: NNCA(2, (8,), **TINY)])
+def test_save_load_round_trip(one_d, tmp_path, make):
+    X, Y, X_test, *_ = one_d
+    model = make().fit(X, Y)
+    model.save(tmp_path / "model.pt")
+    loaded = type(model).load(tmp_path / "model.pt")
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
+    assert loaded.n_epochs_ == model.n_epochs_
+    other = EDNN if isinstance(model, NNCA) else NNCA
+    with pytest.raises(ValueError, match="holds a"):
+        other.load(tmp_path / "model.pt")
+
+
+def test_seeded_fits_are_deterministic(one_d):
+    X, Y, X_test, *_ = one_d
+    first, again = (Emulator((8,), **TINY, random_state=3).fit(X, Y) for _ in range(2))
+    np.testing.assert_array_equal(first.predict(X_test), again.predict(X_test))
+    other = Emulator((8,), **TINY, random_state=4).fit(X, Y)
+    assert not np.allclose(first.predict(X_test), other.predict(X_test))
+
+
+def test_sklearn_conventions(one_d):
+    X, Y, *_ = one_d
+    model = NNCA(2, (8,), **TINY)
+    assert clone(model).get_params() == model.get_params()
+    assert model.set_params(n_components=1).n_components == 1
+    fitted = Emulator((8,), **TINY).fit(X, Y[:, 0])  # a single target comes back 1-D
+    assert fitted.predict(X).shape == (len(X),)
+
+
+def test_bad_inputs_fail_clearly(one_d):
+    X, Y, *_ = one_d
+    model = Emulator((8,), **TINY)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(bad, Y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X, Y[:-1])
+    model.fit(X, Y)
+    with pytest.raises(ValueError, match="X has 5 features, but Emulator was fitted with 6"):
+        model.predict(X[:, :5])
+    with pytest.raises(ValueError, match="validation_fraction"):
+        Emulator(validation_fraction=1.0).fit(X, Y)
