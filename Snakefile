@@ -8,11 +8,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/physics.smk"
 include: "rules/models.smk"
+include: "rules/interpret.smk"
 include: "rules/ingest.smk"
+include: "rules/cluster.smk"
 
 
 rule all:

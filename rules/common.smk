@@ -40,7 +40,7 @@ def digest(value):
 
 wildcard_constraints:
     dataset=_names_pattern(DATASETS),
-    target="[A-Za-z0-9][A-Za-z0-9_-]*",
+    target=_names_pattern(sorted({t for d in DATASETS for t in config["datasets"][d]["targets"]})),
 
 
 def data_outputs():
@@ -74,7 +74,7 @@ def model_summaries(wildcards=None):
 
 
 def all_outputs():
-    return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"]
+    return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"] + interpret_outputs()
 
 
 # Physics data sets (rules/physics.smk): structures → spectra in chunks → raw.nc.
@@ -100,3 +100,40 @@ def spectra_runtime(wildcards):
     else:
         n, cost = len(source["pressures"]) * source["per_pressure"], source["spectra"]["setting"]
     return max(10, int(2 * SECONDS_PER_STRUCTURE[cost] * n / source["spectra"]["n_chunks"] / 60) + 1)
+
+
+# Interpretation stage (rules/interpret.smk).
+INTERPRET = config["interpret"]
+LATENT_DIMS = sorted(MODELS["latent_dims"])
+INVERTED_FAMILIES = [f for f in ("nnca", "eca") if f in MODELS["families"]]
+
+
+def h2o_like_datasets():
+    """Data sets described by (α, b_l, b_s): the isosurface figures need exactly these three features."""
+    return [d for d in DATASETS if config["datasets"][d]["featurizer"]["name"] == "h2o_internal"]
+
+
+def interpret_outputs():
+    """Final files of this stage, for all_outputs() in common.smk."""
+    outputs = []
+    families = set(MODELS["families"])
+    for d in DATASETS:
+        for t in targets_of(d):
+            if {"nnca", "eca"} <= families:
+                outputs += [f"results/{d}/{t}/interpret/components.md", f"results/figures/{d}_{t}_components.png"]
+            if INVERTED_FAMILIES:
+                outputs.append(f"results/figures/{d}_{t}_reconstruction.png")
+    if {"nnca", "eca", "ednn"} <= families and 1 in LATENT_DIMS:
+        outputs += [f"results/figures/{d}_isosurfaces.png" for d in h2o_like_datasets()]
+    return outputs
+
+
+def reconstruct_models(wildcards):
+    """The model files inverting {dataset}/{target} at {k} needs: NNCA, and ECA with its emulator."""
+    models = f"results/{wildcards.dataset}/{wildcards.target}/models"
+    files = {}
+    if "nnca" in INVERTED_FAMILIES:
+        files["nnca"] = f"{models}/nnca_k{wildcards.k}.pt"
+    if "eca" in INVERTED_FAMILIES:
+        files.update(eca=f"{models}/eca_k{wildcards.k}.nc", emulator=f"{models}/emulator.pt")
+    return files

@@ -1,15 +1,12 @@
-"""Rule plot_data: mean spectra ± σ of a raw data set, and per group where it has a group label.
-
-The group label is the raw.nc attr ``group_label`` (set by ingest from ``source.labels.group``), else
-``pressure`` where that variable exists.
-"""
+"""Rule plot_data: mean spectra ± σ of a raw data set, and per group where it has a group label
+(xraylatent.io.group_label: the ingest's ``group_label`` attr, else ``pressure``)."""
 
 from xraylatent import logs, plots
-from xraylatent.io import read_raw
+from xraylatent.io import group_label, read_raw
 
 log = logs.to_file(snakemake.log[0])
 raw = read_raw(snakemake.input[0])
-group = raw.attrs.get("group_label") or ("pressure" if "pressure" in raw else None)
+group = group_label(raw)
 fig = plots.mean_spectra(raw, title=snakemake.params.description or snakemake.wildcards.dataset,
                          windows=snakemake.params.windows, group=group)
 plots.save(fig, snakemake.output[0], dpi=snakemake.params.dpi)

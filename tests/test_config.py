@@ -13,7 +13,7 @@ def _config(name="config/config.yaml"):
     return yaml.safe_load((REPO / name).read_text())
 
 
-@pytest.mark.parametrize("name", ["config/config.yaml", "tests/data/tiny.yaml"])
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", "tests/data/tiny.yaml"])
 def test_shipped_configs_validate_and_get_defaults(name):
     config = validate_config(_config(name), SCHEMA)
     assert config["plots"]["dpi"] == 150
@@ -53,3 +53,15 @@ def test_every_schema_property_has_a_description():
 
     walk(schema, "")
     assert missing == []
+
+
+def test_paper_config_asks_for_the_study_budget():
+    from math import prod
+
+    from xraylatent.selection import HYPERPARAMETERS, grid_values
+
+    config = validate_config(_config("config/paper.yaml"), SCHEMA)
+    assert config["models"]["search"]["n_candidates"] == 20_000
+    for family, space in config["models"]["space"].items():
+        assert prod(len(grid_values(space[h])) for h in HYPERPARAMETERS) >= 20_000, family
+    assert config["datasets"]["h2o"]["source"]["md"]["n_trajectories"] * 50 == 10_000

@@ -152,6 +152,12 @@ def sample_labels(ds: xr.Dataset) -> xr.Dataset:
     return ds[names]
 
 
+def group_label(raw: xr.Dataset) -> str | None:
+    """The per-sample label spectra are grouped by (figures, group-mean inversion): the raw.nc attr
+    ``group_label`` (set by ingest from ``source.labels.group``), else ``pressure`` where present."""
+    return raw.attrs.get("group_label") or ("pressure" if "pressure" in raw else None)
+
+
 FEATURES = {
     "X": Variable(("sample", "feature")),
     "feature_units": Variable(("feature",), finite=False),
