@@ -121,6 +121,6 @@ rule r2_table:
         mem_mb=1000,
         runtime=5,
     conda:
-        "../envs/plots.yaml"
+        "../envs/ml.yaml"
     script:
         "../scripts/r2_table.py"

@@ -52,7 +52,7 @@ rule h2o_spectra:
     conda:
         "../envs/physics.yaml"
     script:
-        "../scripts/h2o_spectra_chunk.py"
+        "../scripts/spectra_chunk.py"
 
 
 rule geo2_structures:
@@ -102,7 +102,7 @@ rule geo2_spectra:
     conda:
         "../envs/physics.yaml"
     script:
-        "../scripts/geo2_spectra_chunk.py"
+        "../scripts/spectra_chunk.py"
 
 
 rule gather_chunks:
