@@ -18,10 +18,12 @@ import json
 import platform
 import statistics
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.neural_network import MLPRegressor
 
@@ -100,7 +102,8 @@ def throughput(name, problem, depth, width, k, n_candidates, folds_used, epochs,
     n_fits = n_candidates * folds_used
     runs = {"sklearn_float64": [], "torch_single_float32": [], "torch_stacked_float32": []}
     scores = {key: None for key in runs}
-    for _ in range(repeats):
+    for repeat in range(repeats):
+        print(f"{name}: repeat {repeat + 1}/{repeats}", flush=True)
         t, r = _timed(selection.cross_validate_sklearn, "ednn", k, candidates, X, Y, folds, training)
         runs["sklearn_float64"].append(t)
         scores["sklearn_float64"] = float(np.mean(r["cv_r2"]))
@@ -136,9 +139,12 @@ def whole_search(problem, n_candidates, epochs, repeats, device):
     plain_cfg = {"backend": "torch", "pruning": "none", "halving_rounds": 1, "halving_keep": 0.34}
     halving_cfg = dict(plain_cfg, pruning="halving", halving_rounds=3)
     sk_times, ours_plain, ours_halving = [], [], []
-    for _ in range(repeats):
+    for repeat in range(repeats):
+        print(f"whole search, repeat {repeat + 1}/{repeats}", flush=True)
         search = GridSearchCV(base, grid, cv=PredefinedSplit(folds), scoring="r2", refit=False)
-        t, _ = _timed(search.fit, X, Y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            t, _ = _timed(search.fit, X, Y)
         sk_times.append(t)
         sk_best = int(np.argmax(search.cv_results_["mean_test_score"]))
         t, plain = _timed(selection.search, "ednn", 2, candidates, X, Y, folds, training, plain_cfg, device)
@@ -211,7 +217,7 @@ def main(argv=None) -> dict:
             throughput("GeO2-sized", geo2, 1, 16, 2, 8, 5, epochs, args.repeats, device),
             throughput("H2O-sized", h2o, 3, 256, 2, 2, 2, max(2, epochs // 2), args.repeats, device),
         ],
-        "search": whole_search(geo2, 16 if not args.quick else 4, 3 * epochs, args.repeats, device),
+        "search": whole_search(geo2, 12 if not args.quick else 4, 2 * epochs, args.repeats, device),
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
