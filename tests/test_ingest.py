@@ -372,6 +372,17 @@ def test_editing_a_data_file_reruns_ingest_and_downstream(example_run):
 
 
 @pytest.mark.slow
+def test_example_config_runs_through_the_models_to_the_r2_table(example_run):
+    from snakemake_api import snakemake
+
+    workdir = example_run[0]
+    ran = snakemake(workdir, EXAMPLE, targets=("results/tables/r2.md",))
+    assert ran.count("fit_model") == 6 and ran.count("fit_eca") == 2  # emulator, EDNN, NNCA per target; ECA
+    rows = (workdir / "results/tables/r2.md").read_text().splitlines()[2:]
+    assert sorted(row.split(" | ")[1] for row in rows) == ["xas", "xas_moments"]
+
+
+@pytest.mark.slow
 def test_a_bad_file_fails_the_ingest_job_with_its_name_and_writes_nothing(tmp_path):
     from snakemake_api import snakemake
 
