@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from xraylatent.io import spectrum_kinds  # noqa: E402
 
@@ -57,6 +58,8 @@ def mean_spectra(raw: xr.Dataset, title: str = "", windows: dict | None = None, 
             _shade_windows(ax, (windows or {}).get(kind, {}))
             ax.set(title=f"{kind.upper()}: mean per {group}", xlabel="Energy (eV)", ylabel=f"Intensity ({unit})")
             ax.legend(fontsize=6, ncol=2)
+    for ax in axes.flat:
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # five-digit Kβ energies would otherwise overlap
     fig.suptitle(title)
     fig.tight_layout()
     return fig
