@@ -5,7 +5,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from xraylatent.config import validate_config
-from xraylatent.io import config_digest
 from xraylatent.datasets import SYNTHETIC_GENERATORS
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
@@ -32,10 +31,6 @@ def dataset_config(wildcards):
 
 def target_config(wildcards):
     return config["datasets"][wildcards.dataset]["targets"][wildcards.target]
-
-
-def digest(value):
-    return config_digest(value)
 
 
 wildcard_constraints:

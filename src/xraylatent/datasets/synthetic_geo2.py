@@ -17,10 +17,11 @@ import numpy as np
 import xarray as xr
 
 from xraylatent.lineshapes import gaussian
+from xraylatent.targets import energy_grid
 
 N_O, N_GE = 12, 6
 NUMBERS = np.array([32] + [8] * N_O + [32] * N_GE)
-GRID = np.round(np.arange(11075.0, 11112.0 + 0.05, 0.1), 6)
+GRID = energy_grid(11075.0, 11112.0, 0.1)
 BOND_BY_CN = {4: 1.74, 5: 1.81, 6: 1.88}
 POLYHEDRA = {
     4: np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3),

@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from xraylatent.lineshapes import gaussian
+from xraylatent.targets import energy_grid
 
 FEATURES = ["alpha", "b_long", "b_short"]
 GRIDS = {  # eV: (start, stop, step)
@@ -53,8 +54,7 @@ def internal_coordinates(geometries: np.ndarray) -> np.ndarray:
 
 
 def _energy_grid(kind: str) -> np.ndarray:
-    start, stop, step = GRIDS[kind]
-    return np.round(np.arange(start, stop + step / 2, step), 6)
+    return energy_grid(*GRIDS[kind])
 
 
 def spectra(x: np.ndarray) -> dict[str, np.ndarray]:
