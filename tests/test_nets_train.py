@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from xraylatent import backprop
+from xraylatent.inverse import leaky_ednn
 from xraylatent.nets import StackedEDNN, StackedMLP, StackedNNCA, member_generators
+from xraylatent.optim import StackedAdam
 from xraylatent.train import masked_mse, predict_stack, train_stack
 
 torch.set_num_threads(1)
@@ -14,6 +17,9 @@ BUILDERS = {
     "ednn": lambda gens: StackedEDNN(5, 3, 2, (8,), (8,), gens),
     "nnca": lambda gens: StackedNNCA(5, 3, 2, (8,), gens),
 }
+
+
+BUILDERS_WITH_LEAKY = {**BUILDERS, "leaky_ednn": lambda gens: leaky_ednn(5, 3, 2, decoder_layers=(8,))}
 
 
 def data(n=160, seed=0):
@@ -126,3 +132,58 @@ def test_trainer_rejects_bad_settings():
         train_stack(net, X, Y, train_mask=np.eye(2, len(X), dtype=bool)[::-1] & False)
     with pytest.raises(ValueError, match="equal row counts"):
         train_stack(net, X, Y[:-1])
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS_WITH_LEAKY))
+def test_hand_written_backward_equals_autograd(kind):
+    """The trainer's forward equals the module's, and its gradients equal autograd's (ReLU, Leaky ReLU,
+    linear outputs, NNCA's orthonormal map)."""
+    net = BUILDERS_WITH_LEAKY[kind](member_generators([0, 1]))
+    members = 1 if kind == "leaky_ednn" else 2
+    x = torch.randn(members, 7, 5, generator=torch.Generator().manual_seed(0))
+    y = torch.randn(members, 7, 3, generator=torch.Generator().manual_seed(1))
+    coef = torch.tensor([0.5, 2.0][:members])  # a different loss weight per member
+    loss = (coef[:, None, None] * (net(x) - y).square()).sum()
+    expected = torch.autograd.grad(loss, list(net.parameters()))
+
+    layers = net.chain()
+    grads = {id(p): torch.full_like(p, torch.nan) for p in net.parameters()}
+    with torch.no_grad():
+        state = backprop.forward(layers, x)
+        torch.testing.assert_close(state.outputs[-1].mT, net(x))
+        grad_output = 2 * coef[:, None, None] * (state.outputs[-1] - y.mT)
+        backprop.backward(layers, state, grad_output, [grads[id(layer.weight)] for layer in layers],
+                          [grads[id(layer.bias)] if layer.bias is not None else None for layer in layers])
+    for param, want in zip(net.parameters(), expected, strict=True):
+        torch.testing.assert_close(grads[id(param)], want, rtol=1e-4, atol=1e-6)
+
+
+def test_stacked_adam_equals_torch_adam_per_member():
+    """Each member steps exactly like torch.optim.Adam with its own rate, L2 on weights as weight decay
+    2·l2, none on biases; a member left out of a step keeps its parameters and step count."""
+    net = StackedMLP([4, 6, 2], member_generators([0, 1, 2]))
+    lrs, l2s = [1e-2, 1e-2, 3e-3], [1e-3, 1e-3, 0.0]
+    references = []
+    for j in range(3):
+        weights = [torch.nn.Parameter(layer.weight[j].detach().clone()) for layer in net.layers]
+        biases = [torch.nn.Parameter(layer.bias[j].detach().clone()) for layer in net.layers]
+        optimizer = torch.optim.Adam([{"params": weights, "weight_decay": 2 * l2s[j]},
+                                      {"params": biases, "weight_decay": 0.0}], lr=lrs[j])
+        references.append((weights + biases, optimizer))
+    adam = StackedAdam(net, torch.tensor(lrs), torch.tensor(l2s))
+    order = [layer.weight for layer in net.layers] + [layer.bias for layer in net.layers]
+    rng = torch.Generator().manual_seed(0)
+    for step in range(6):
+        active = torch.tensor([True, step % 2 == 0, True])
+        for p in order:
+            adam.grad_of[id(p)].copy_(torch.randn(p.shape, generator=rng))
+        adam.step(None if active.all() else active)
+        for j, (params, optimizer) in enumerate(references):
+            if active[j]:
+                for ref, p in zip(params, order, strict=True):
+                    ref.grad = adam.grad_of[id(p)][j].clone()
+                optimizer.step()
+    for j, (params, _) in enumerate(references):
+        for ref, p in zip(params, order, strict=True):
+            torch.testing.assert_close(p.detach()[j], ref.detach(), rtol=1e-5, atol=1e-6)
+    assert adam.step_counts.tolist() == [6, 3, 6]

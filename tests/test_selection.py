@@ -61,7 +61,10 @@ def test_stacked_cv_matches_a_single_candidate_run():
     b = dict(depth=1, width=8, learning_rate=0.003, l2=1e-4, candidate=1)
     together = selection.cross_validate("ednn", 1, [a, b], X, Y, folds, TRAINING, "cpu")["cv_r2"]
     alone = selection.cross_validate("ednn", 1, [a], X, Y, folds, TRAINING, "cpu")["cv_r2"]
+    one_fit_at_a_time = selection.cross_validate("ednn", 1, [a, b], X, Y, folds, TRAINING, "cpu", max_stack=1)
     np.testing.assert_allclose(together[0], alone[0], atol=1e-5)
+    np.testing.assert_allclose(one_fit_at_a_time["cv_r2"], together, atol=1e-5)
+    assert (one_fit_at_a_time["fit_time"] > 0).all()
 
 
 def test_halving_prunes_to_the_best_and_gives_survivors_the_full_budget():

@@ -111,25 +111,12 @@ def distances_by_element(coulomb: np.ndarray, slot_numbers) -> dict[str, np.ndar
             for z in dict.fromkeys(slot_numbers[1:].tolist())}
 
 
-class LeakyMLP(StackedMLP):
-    """:class:`~xraylatent.nets.StackedMLP` with Leaky-ReLU hidden activations (bijective per layer)."""
-
-    def __init__(self, sizes, generators, negative_slope: float = 0.1):
-        super().__init__(sizes, generators)
-        self.negative_slope = negative_slope
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers[:-1]:
-            x = torch.nn.functional.leaky_relu(layer(x), self.negative_slope)
-        return self.layers[-1](x)
-
-
 def leaky_ednn(n_features: int, n_targets: int, n_components: int, square_layers: int = 2,
                decoder_layers=(64,), negative_slope: float = 0.1, seed: int = 0) -> StackedEDNN:
     """An EDNN whose encoder is ``square_layers`` Leaky-ReLU layers d→d, then the linear bottleneck d→k."""
     generators = member_generators([seed])
     net = StackedEDNN(n_features, n_targets, n_components, (), decoder_layers, generators)
-    net.encoder = LeakyMLP([n_features] * (square_layers + 1) + [n_components], generators, negative_slope)
+    net.encoder = StackedMLP([n_features] * (square_layers + 1) + [n_components], generators, negative_slope)
     return net
 
 
@@ -142,13 +129,13 @@ def train_leaky_ednn(X, Y, n_components: int, seed: int = 0, validation_fraction
     return train_stack(net, X, Y, ~val[None], val[None] if val.any() else None, seed=seed, **training).model
 
 
-def condition_numbers(encoder: LeakyMLP) -> np.ndarray:
+def condition_numbers(encoder: StackedMLP) -> np.ndarray:
     """2-norm condition number (largest / smallest singular value) of each encoder weight matrix."""
     with torch.no_grad():
         return np.array([float(torch.linalg.cond(layer.weight[0].double())) for layer in encoder.layers])
 
 
-def invert_encoder(encoder: LeakyMLP, T: np.ndarray) -> np.ndarray:
+def invert_encoder(encoder: StackedMLP, T: np.ndarray) -> np.ndarray:
     """Pre-images x (n×d) of bottleneck values T (n×k), layer by layer from the last: pseudo-inverse of
     the d→k layer, then exact inverses of each square layer and of the Leaky ReLU."""
     with torch.no_grad():

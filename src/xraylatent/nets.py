@@ -4,13 +4,15 @@ Every parameter carries a leading member dimension M, so one batched matrix prod
 (design.md, Performance design); a single model is a stack of M = 1. Inputs are ``(B, in)``, shared by
 all members, or ``(M, B, in)``, one block per member; outputs are ``(M, B, out)``. Member j draws its
 initial weights from its own ``torch.Generator`` only, so it starts identical whether trained alone or
-in a stack. Every module exposes ``penalized_weights()``: the weights the trainer's L2 term acts on.
+in a stack. Every module exposes ``penalized_weights()``: the weights the trainer's L2 term acts on, and
+``chain()``: itself as a chain of :class:`Layer` s, which the trainer differentiates by hand (backprop.py).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -36,6 +38,36 @@ def keep_members(module: nn.Module, index: torch.Tensor) -> None:
             setattr(sub, name, nn.Parameter(param.detach()[index]))
 
 
+@dataclass(frozen=True)
+class Layer:
+    """One step of a chain: ``activate(h @ weight_map(weight) + bias, slope)``.
+
+    ``slope``: None for a linear output, 0 for ReLU, s > 0 for Leaky ReLU. ``weight_map`` (default the
+    identity) turns the stored parameter into the (M, in, out) weight differentiably: NNCA's basis.
+    """
+
+    weight: nn.Parameter
+    bias: nn.Parameter | None
+    slope: float | None
+    weight_map: Callable[[torch.Tensor], torch.Tensor] | None = None
+
+
+def activate(z: torch.Tensor, slope: float | None) -> torch.Tensor:
+    """The activation of a :class:`Layer`: identity (None), ReLU (0) or Leaky ReLU (slope > 0)."""
+    if slope is None:
+        return z
+    return torch.relu(z) if slope == 0 else nn.functional.leaky_relu(z, slope)
+
+
+def run_layers(layers: Sequence[Layer], x: torch.Tensor) -> torch.Tensor:
+    """Evaluate a chain of layers (the forward pass every stacked net is)."""
+    for layer in layers:
+        weight = layer.weight_map(layer.weight) if layer.weight_map else layer.weight
+        x = torch.matmul(x, weight)
+        x = activate(x if layer.bias is None else x + layer.bias, layer.slope)
+    return x
+
+
 class StackedLinear(nn.Module):
     """Affine map per member: weight (M, in, out), bias (M, 1, out); Glorot-uniform weights, zero bias."""
 
@@ -53,20 +85,26 @@ class StackedLinear(nn.Module):
 
 
 class StackedMLP(nn.Module):
-    """ReLU MLP with a linear output; ``sizes`` = (in, hidden..., out). Without hidden layers it is linear."""
+    """ReLU MLP with a linear output; ``sizes`` = (in, hidden..., out). Without hidden layers it is linear.
 
-    def __init__(self, sizes: Sequence[int], generators: Sequence[torch.Generator]):
+    ``negative_slope`` > 0 makes the hidden activations Leaky ReLU (the invertible encoder of inverse.py).
+    """
+
+    def __init__(self, sizes: Sequence[int], generators: Sequence[torch.Generator], negative_slope: float = 0.0):
         super().__init__()
+        self.negative_slope = float(negative_slope)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"an MLP needs at least input and output sizes, all >= 1; got {tuple(sizes)}")
         self.layers = nn.ModuleList(
             StackedLinear(n_in, n_out, generators) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
         )
 
+    def chain(self) -> list[Layer]:
+        slopes = [self.negative_slope] * (len(self.layers) - 1) + [None]
+        return [Layer(linear.weight, linear.bias, slope) for linear, slope in zip(self.layers, slopes, strict=True)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers[:-1]:
-            x = torch.relu(layer(x))
-        return self.layers[-1](x)
+        return run_layers(self.chain(), x)
 
     def penalized_weights(self) -> list[torch.Tensor]:
         return [layer.weight for layer in self.layers]
@@ -95,8 +133,11 @@ class StackedEDNN(nn.Module):
     def decode(self, t: torch.Tensor) -> torch.Tensor:
         return self.decoder(t)
 
+    def chain(self) -> list[Layer]:
+        return self.encoder.chain() + self.decoder.chain()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        return run_layers(self.chain(), x)
 
     def penalized_weights(self) -> list[torch.Tensor]:
         return self.encoder.penalized_weights() + self.decoder.penalized_weights()
@@ -130,9 +171,7 @@ class StackedNNCA(nn.Module):
 
     def basis(self) -> torch.Tensor:
         """Vᵀ per member, (M, d, k) with orthonormal columns."""
-        q, r = torch.linalg.qr(self.unconstrained)
-        signs = torch.where(torch.diagonal(r, dim1=-2, dim2=-1) < 0, -1.0, 1.0)
-        return q * signs.unsqueeze(-2)
+        return orthonormal_basis(self.unconstrained)
 
     def components(self) -> torch.Tensor:
         """V per member, (M, k, d) with orthonormal rows: the component directions."""
@@ -144,8 +183,18 @@ class StackedNNCA(nn.Module):
     def decode(self, t: torch.Tensor) -> torch.Tensor:
         return self.decoder(t)
 
+    def chain(self) -> list[Layer]:
+        return [Layer(self.unconstrained, None, None, orthonormal_basis), *self.decoder.chain()]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encode(x))
+        return run_layers(self.chain(), x)
 
     def penalized_weights(self) -> list[torch.Tensor]:
         return self.decoder.penalized_weights()
+
+
+def orthonormal_basis(unconstrained: torch.Tensor) -> torch.Tensor:
+    """The Q factor of (M, d, k) matrices with diag(R) > 0: orthonormal columns, smooth and unique."""
+    q, r = torch.linalg.qr(unconstrained)
+    signs = torch.where(torch.diagonal(r, dim1=-2, dim2=-1) < 0, -1.0, 1.0)
+    return q * signs.unsqueeze(-2)

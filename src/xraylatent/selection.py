@@ -67,7 +67,7 @@ def make_estimator(family: str, k: int | None, candidate: dict, training: dict, 
     raise ValueError(f"unknown model family '{family}', expected emulator, ednn or nnca")
 
 
-def _fold_masks(folds: np.ndarray, validation_fraction: float, seed: int):
+def fold_masks(folds: np.ndarray, validation_fraction: float, seed: int):
     """Per fold f: rows to train on, rows for early stopping (a seeded share of the training rows) and the
     held-out rows that score the fold. The held-out rows never enter training or early stopping."""
     masks = []
@@ -82,28 +82,33 @@ def _fold_masks(folds: np.ndarray, validation_fraction: float, seed: int):
 
 
 def cross_validate(family: str, k: int | None, candidates: list[dict], X, Y, folds, training: dict,
-                   device: str = "auto", max_epochs: int | None = None, log=None) -> dict:
+                   device: str = "auto", max_epochs: int | None = None, log=None,
+                   max_stack: int | None = None) -> dict:
     """CV R² of every candidate on every fold, training candidate × fold members in stacks.
 
-    Candidates with the same layer shapes share one stack; each member has its own learning rate, L2,
-    seed and rows. Returns arrays ``cv_r2`` (candidate, fold), ``epochs`` (candidate, fold) and
-    ``fit_time`` (candidate: the stack's wall time shared equally among its members).
+    Candidates with the same layer shapes share one stack (at most ``max_stack`` members, default no
+    limit; 1 trains one fit at a time); each member has its own learning rate, L2, seed and rows.
+    Returns arrays ``cv_r2`` (candidate, fold), ``epochs`` (candidate, fold) and ``fit_time`` (candidate:
+    each stack's wall time shared equally among its members).
     """
     training = dict(training, max_epochs=max_epochs or training["max_epochs"])
     X, Y, folds = np.asarray(X, np.float32), np.asarray(Y, np.float32), np.asarray(folds)
-    masks = _fold_masks(folds, training["validation_fraction"], training["seed"])
+    masks = fold_masks(folds, training["validation_fraction"], training["seed"])
     n_folds = len(masks)
     cv_r2 = np.full((len(candidates), n_folds), np.nan)
     epochs = np.zeros((len(candidates), n_folds), dtype=int)
     fit_time = np.zeros(len(candidates))
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple, list[tuple[int, int]]] = {}
     for i, c in enumerate(candidates):
-        groups.setdefault((int(c["depth"]), int(c["width"])), []).append(i)
+        groups.setdefault((int(c["depth"]), int(c["width"])), []).extend((i, f) for f in range(n_folds))
+    stacks = []
+    for pairs in groups.values():
+        size = max_stack or len(pairs)
+        stacks += [pairs[first:first + size] for first in range(0, len(pairs), size)]
     done, start = 0, time.perf_counter()
-    for members in groups.values():
-        pairs = [(i, f) for i in members for f in range(n_folds)]
+    for pairs in stacks:
         seeds = [training["seed"] * 1_000_003 + candidates[i]["candidate"] * 101 + f for i, f in pairs]
-        net = make_estimator(family, k, candidates[members[0]], training, device).build_net(
+        net = make_estimator(family, k, candidates[pairs[0][0]], training, device).build_net(
             X.shape[1], Y.shape[1], member_generators(seeds))
         tic = time.perf_counter()
         fit = train_stack(
@@ -115,16 +120,17 @@ def cross_validate(family: str, k: int | None, candidates: list[dict], X, Y, fol
             patience=training["patience"], seed=training["seed"], device=device,
         )
         predictions = predict_stack(fit.model, X).numpy()
+        seconds_per_member = (time.perf_counter() - tic) / len(pairs)
         for j, (i, f) in enumerate(pairs):
             held_out = masks[f][2]
             cv_r2[i, f] = generalized_r2(Y[held_out], predictions[j][held_out])
             epochs[i, f] = fit.epochs[j]
-        fit_time[members] = (time.perf_counter() - tic) / len(members)
-        done += len(members)
+            fit_time[i] += seconds_per_member
+        done += len(pairs)
         if log:
             elapsed = time.perf_counter() - start
-            log.info("%s k=%s: %d/%d candidates, %.0f s elapsed, ETA %.0f s", family, k, done, len(candidates),
-                     elapsed, elapsed / done * (len(candidates) - done))
+            log.info("%s k=%s: %d/%d candidates, %.0f s elapsed, ETA %.0f s", family, k, done // n_folds,
+                     len(candidates), elapsed, elapsed / done * (len(candidates) * n_folds - done))
     return {"cv_r2": cv_r2, "epochs": epochs, "fit_time": fit_time}
 
 

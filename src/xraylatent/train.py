@@ -5,10 +5,12 @@ Loss of member j on a mini-batch, the convention used everywhere in xraylatent:
     L_j = mean over (its train rows in the batch) × (channels) of (prediction − target)²
           + l2_j · Σ (squared entries of the module's ``penalized_weights()``; never biases)
 
-The stack minimises Σ_j L_j, so member j's gradient is that of L_j alone. Each member has a boolean row
-mask for training and one for validation, so CV folds and candidates are simply more members. Every epoch
-visits all rows in one shuffled order shared by the stack; rows outside a member's train mask weigh zero
-for it, and a member with no train row in a batch skips that Adam step. Early stopping is per member on
+Member j's gradient is that of L_j alone. Each member has a boolean row mask for training and one for
+validation, so CV folds and candidates are simply more members. In every epoch each member visits its own
+training rows once, in its own shuffled order, ``batch_size`` at a time (the last batch may be short), so
+no step is spent on rows a member does not train on; a member whose epoch has fewer batches than another's
+skips the remaining Adam steps. Gradients are hand-written (backprop.py) and Adam runs fused on one flat
+buffer (optim.py): the per-step overhead stays small next to the matrix products. Early stopping is per member on
 the validation MSE (on the training MSE of the epoch when it has no validation rows); a member stops after
 ``patience`` epochs without a strict improvement, or at once when its loss is not finite, and is then
 dropped from the active stack so it costs nothing more. Its best weights are kept.
@@ -17,6 +19,7 @@ dropped from the active stack so it costs nothing more. Its best weights are kep
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +27,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from xraylatent.nets import keep_members, n_members
+from xraylatent import backprop
+from xraylatent.nets import n_members
+from xraylatent.optim import StackedAdam
 
 
 @dataclass
@@ -44,41 +49,6 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
-
-
-class _Adam:
-    """Adam on stacked parameters with one learning rate per member (Kingma & Ba defaults).
-
-    The moments of all parameters live in one (M, P) buffer each, so a step costs a few tensor ops.
-    ``active`` marks the members that take this step; the others keep parameters, moments and step count.
-    """
-
-    def __init__(self, params: list[nn.Parameter], lr: torch.Tensor, betas: tuple[float, float], eps: float):
-        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
-        self.m = torch.zeros(len(lr), sum(p[0].numel() for p in params), device=lr.device)
-        self.v = torch.zeros_like(self.m)
-        self.steps = torch.zeros_like(lr)
-
-    def step(self, active: torch.Tensor) -> None:
-        beta1, beta2 = self.betas
-        on = active.to(self.lr.dtype)
-        self.steps += on
-        steps = self.steps.clamp(min=1)  # members that never stepped have zero moments and zero rate
-        rate = (self.lr * on / (1 - beta1**steps))[:, None]
-        root_correction = torch.sqrt(1 - beta2**steps)[:, None]
-        on = on[:, None]
-        grad = torch.cat([p.grad.flatten(1) for p in self.params], dim=1)
-        self.m.lerp_(grad, (1 - beta1) * on)
-        self.v.lerp_(grad.square(), (1 - beta2) * on)
-        update = rate * self.m / (self.v.sqrt() / root_correction + self.eps)
-        with torch.no_grad():
-            for p, u in zip(self.params, update.split([p[0].numel() for p in self.params], dim=1), strict=True):
-                p.sub_(u.view_as(p))
-
-    def keep(self, index: torch.Tensor, params: list[nn.Parameter]) -> None:
-        """Follow a compaction of the stack to the members ``index``, now holding ``params``."""
-        self.params, self.lr, self.steps = params, self.lr[index], self.steps[index]
-        self.m, self.v = self.m[index], self.v[index]
 
 
 def _per_member(value, size: int, name: str, device: torch.device) -> torch.Tensor:
@@ -105,25 +75,59 @@ def _as_tensor(a, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(a, dtype=torch.float32, device=device)
 
 
-def _squared_error(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
-    """Per-member sum of squared errors (averaged over channels) on the masked rows, and their count."""
-    err = (model(x) - y).square().mean(-1)
-    return torch.where(mask, err, 0.0).sum(1), mask.sum(1)
+def _epoch_batches(X: torch.Tensor, Y: torch.Tensor, own_rows: list[torch.Tensor],
+                   shufflers: list[torch.Generator], batch_size: int, buffers: tuple[torch.Tensor, torch.Tensor]):
+    """One epoch's mini-batches: each member's own training rows in its own shuffled order.
+
+    Yields ``(x, y, keep, coef, active)`` per step: inputs (M, B, d) and targets (M, B, m); for a step
+    where some member has fewer than B rows left, ``keep`` (M, B, 1) zeroes its padding and ``active``
+    marks members that still have rows (else both None); ``coef`` (M, 1, 1) = 2 / (rows × channels) turns
+    the masked error into the gradient of each member's mean squared error. Rows are gathered for several
+    steps at once into ``buffers`` (row-major X and Y blocks, reused: fresh large tensors cost page faults).
+    """
+    device, n_members = X.device, len(own_rows)
+    counts = torch.tensor([len(r) for r in own_rows])
+    n_steps = math.ceil(int(counts.max()) / batch_size)
+    order = torch.zeros(n_members, n_steps * batch_size, dtype=torch.long)
+    for j, (rows, shuffler) in enumerate(zip(own_rows, shufflers, strict=True)):
+        order[j, : len(rows)] = rows.index_select(0, torch.randperm(len(rows), generator=shuffler))
+    order = order.view(n_members, n_steps, batch_size).transpose(0, 1).contiguous().to(device)  # (steps, M, B)
+    per_step = (counts[:, None] - torch.arange(n_steps)[None] * batch_size).clamp(0, batch_size)  # (M, steps)
+    coef = (2.0 / (per_step.clamp(min=1) * Y.shape[1])).to(device)
+    block = max(1, len(buffers[0]) // (n_members * batch_size))
+    for first in range(0, n_steps, block):
+        rows = order[first : first + block].flatten()
+        xs = torch.index_select(X, 0, rows, out=buffers[0][: len(rows)]).view(-1, n_members, batch_size, X.shape[1])
+        ys = torch.index_select(Y, 0, rows, out=buffers[1][: len(rows)]).view(-1, n_members, batch_size, Y.shape[1])
+        for step, x, y in zip(range(first, n_steps), xs, ys, strict=False):
+            if bool((per_step[:, step] == batch_size).all()):
+                yield x, y, None, coef[:, step, None, None], None
+            else:
+                keep = (torch.arange(batch_size)[None] < per_step[:, step, None]).to(device)
+                yield x, y, keep[..., None], coef[:, step, None, None], (per_step[:, step] > 0).to(device)
 
 
-def masked_mse(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, mask: torch.Tensor, batch_size: int):
+def own_rows_first(mask: torch.Tensor) -> torch.Tensor:
+    """Per member (row of the M×n ``mask``), the indices of its own rows first, in order; (M, most rows)."""
+    return torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, : int(mask.sum(1).max())]
+
+
+def masked_mse(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, mask: torch.Tensor, batch_size: int,
+               rows: torch.Tensor | None = None):
     """Per-member MSE over its rows in ``mask`` (M×n), NaN for a member without rows; no gradients.
 
-    Each member is fed only its own rows (gathered per member, ``batch_size`` at a time), so a stack of
-    CV folds costs one pass over the data, not one per fold.
+    Each member is fed only its own rows (``rows``: :func:`own_rows_first` of the mask, computed when not
+    given), ``batch_size`` at a time, so a stack of CV folds costs one pass over the data, not one per fold.
     """
-    count = mask.sum(1)
-    own_rows_first = torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, : int(count.max())]
+    rows = own_rows_first(mask) if rows is None else rows
     sse = torch.zeros(mask.shape[0], device=X.device)
     with torch.no_grad():
-        for rows in own_rows_first.split(batch_size, dim=1):
-            sse += _squared_error(model, X[rows], Y[rows], torch.gather(mask, 1, rows))[0]
-    return sse / count
+        for chunk in rows.split(batch_size, dim=1):
+            x = X.index_select(0, chunk.flatten()).view(*chunk.shape, X.shape[1])
+            y = Y.index_select(0, chunk.flatten()).view(*chunk.shape, Y.shape[1])
+            error = (backprop.forward(model.chain(), x).outputs[-1] - y.mT).square().mean(1)
+            sse += torch.where(torch.gather(mask, 1, chunk), error, 0.0).sum(1)
+    return sse / mask.sum(1)
 
 
 def train_stack(
@@ -165,54 +169,65 @@ def train_stack(
     l2 = _per_member(l2, size, "l2", dev)
 
     work = copy.deepcopy(model).to(dev)
-    best = copy.deepcopy(work)
-    adam = _Adam(list(work.parameters()), lr, betas, eps)
+    adam = StackedAdam(work, lr, l2, betas, eps)
+    best = [p.detach().clone() for p in adam.params]
+    layers = work.chain()
     ids = torch.arange(size, device=dev)  # original index of each active member
     since_best = torch.zeros(size, dtype=torch.long, device=dev)
     best_loss = torch.full((size,), torch.inf, device=dev)
     best_epoch = torch.zeros(size, dtype=torch.long, device=dev)
     epochs = torch.zeros(size, dtype=torch.long, device=dev)
     curves = torch.full((2, size, max_epochs), torch.nan, device=dev)
-    shuffle = torch.Generator().manual_seed(int(seed))
+    shufflers = [torch.Generator().manual_seed(int(seed)) for _ in range(size)]
+    own_rows = [row.nonzero().squeeze(1).cpu() for row in train]
+    val_rows = own_rows_first(val)
+    block_rows = size * batch_size * max(1, 2**22 // (size * batch_size * (X.shape[1] + Y.shape[1])))  # ~16 MB
+    buffers = (X.new_empty(block_rows, X.shape[1]), Y.new_empty(block_rows, Y.shape[1]))
 
-    for epoch in range(max_epochs):
-        sse = torch.zeros(len(ids), device=dev)
-        count = torch.zeros_like(sse)
-        for rows in torch.randperm(n, generator=shuffle).to(dev).split(batch_size):
-            batch_sse, batch_count = _squared_error(work, X[rows], Y[rows], train[:, rows])
-            penalty = sum(w.square().sum((1, 2)) for w in work.penalized_weights())
-            loss = batch_sse / batch_count.clamp(min=1) + l2 * penalty
-            work.zero_grad()
-            loss.sum().backward()
-            adam.step(batch_count > 0)
-            sse, count = sse + batch_sse.detach(), count + batch_count
-        train_mse = sse / count
-        val_mse = masked_mse(work, X, Y, val, eval_batch_size)
-        monitored = torch.where(val.any(1), val_mse, train_mse)
-        curves[:, ids, epoch] = torch.stack([train_mse, val_mse])
-        epochs[ids] = epoch + 1
+    with torch.no_grad():
+        for epoch in range(max_epochs):
+            sse = torch.zeros(len(ids), device=dev)
+            batches = _epoch_batches(X, Y, own_rows, shufflers, batch_size, buffers)
+            weight_grads = [adam.grad_of[id(layer.weight)] for layer in layers]
+            bias_grads = [adam.grad_of[id(layer.bias)] if layer.bias is not None else None for layer in layers]
+            for x, y, keep, coef, active in batches:
+                state = backprop.forward(layers, x)
+                diff = state.outputs[-1] - y.mT
+                if keep is not None:
+                    diff.mul_(keep.mT)
+                sse += torch.linalg.vecdot(diff.flatten(1), diff.flatten(1))
+                backprop.backward(layers, state, diff.mul_(coef), weight_grads, bias_grads)
+                adam.step(active)
+            train_mse = sse / (train.sum(1) * Y.shape[1])
+            val_mse = masked_mse(work, X, Y, val, eval_batch_size, val_rows)
+            monitored = torch.where(val.any(1), val_mse, train_mse)
+            curves[:, ids, epoch] = torch.stack([train_mse, val_mse])
+            epochs[ids] = epoch + 1
 
-        improved = monitored < best_loss[ids]
-        with torch.no_grad():
-            for kept, param in zip(best.parameters(), work.parameters(), strict=True):
-                kept[ids[improved]] = param[improved]
-        best_loss[ids[improved]] = monitored[improved]
-        best_epoch[ids[improved]] = epoch + 1
-        since_best = torch.where(improved, 0, since_best + 1)
+            improved = monitored < best_loss[ids]
+            for kept, param in zip(best, adam.params, strict=True):
+                kept[ids[improved]] = param.detach()[improved]
+            best_loss[ids[improved]] = monitored[improved]
+            best_epoch[ids[improved]] = epoch + 1
+            since_best = torch.where(improved, 0, since_best + 1)
 
-        going = (since_best < patience) & torch.isfinite(monitored)
-        if not going.all():
-            index = going.nonzero().squeeze(1)
-            if len(index) == 0:
-                break
-            keep_members(work, index)
-            adam.keep(index, list(work.parameters()))
-            ids, since_best, l2 = ids[index], since_best[index], l2[index]
-            train, val = train[index], val[index]
+            going = (since_best < patience) & torch.isfinite(monitored)
+            if not going.all():
+                index = going.nonzero().squeeze(1)
+                if len(index) == 0:
+                    break
+                adam.keep(index)
+                kept = index.tolist()
+                shufflers, own_rows = [shufflers[i] for i in kept], [own_rows[i] for i in kept]
+                ids, since_best, train, val = ids[index], since_best[index], train[index], val[index]
+                val_rows = val_rows[index]
 
+    result = copy.deepcopy(model).to(dev)
+    for param, kept in zip(result.parameters(), best, strict=True):
+        param.data = kept
     run = int(epochs.max())
     return StackFit(
-        model=best,
+        model=result,
         epochs=epochs.cpu().numpy(),
         best_epoch=best_epoch.cpu().numpy(),
         best_loss=best_loss.cpu().numpy(),

@@ -1,0 +1,26 @@
+"""`make bench` machinery at toy sizes: the report has every row and target, and the flop count is right."""
+
+import json
+
+from xraylatent import bench
+
+
+def test_quick_benchmark_writes_every_figure(tmp_path):
+    report = bench.main(["--quick", "--repeats", "1", "--out", str(tmp_path / "selection")])
+    narrow, wide = report["throughput"]
+    assert set(narrow["seconds"]) == {"sklearn_float64", "torch_single_float32", "torch_stacked_float32"}
+    assert set(wide["seconds"]) == {"sklearn_float64", "torch_stacked_float32"}
+    assert (narrow["batch_size"], wide["batch_size"]) == (64, 200)
+    for case in (narrow, wide):
+        assert all(-1 < r <= 1 for r in case["mean_cv_r2"].values())
+    # The one-fit-at-a-time and stacked runs train identical members, so they score identically.
+    assert abs(narrow["mean_cv_r2"]["torch_single_float32"] - narrow["mean_cv_r2"]["torch_stacked_float32"]) < 1e-5
+    assert json.loads((tmp_path / "selection.json").read_text())["gemm_peak_gflops"] > 0
+    markdown = (tmp_path / "selection.md").read_text()
+    assert markdown.count("| GeO2-sized") == 3 and markdown.count("| H2O-sized") == 2
+    assert len(bench.targets(report)) == 4 and markdown.count("target ≥") == 4
+
+
+def test_flops_of_an_epoch():
+    # 10 rows through 3→4→2: forward 2·(12 + 8) per row, backward twice that.
+    assert bench.flops_per_epoch(10, [3, 4, 2]) == 3 * 2 * 10 * 20
