@@ -146,14 +146,12 @@ def test_hand_written_backward_equals_autograd(kind):
     loss = (coef[:, None, None] * (net(x) - y).square()).sum()
     expected = torch.autograd.grad(loss, list(net.parameters()))
 
-    layers = net.chain()
     grads = {id(p): torch.full_like(p, torch.nan) for p in net.parameters()}
+    chain = backprop.Chain(net.chain(), grads)
     with torch.no_grad():
-        state = backprop.forward(layers, x)
+        state = chain.forward(x)
         torch.testing.assert_close(state.outputs[-1].mT, net(x))
-        grad_output = 2 * coef[:, None, None] * (state.outputs[-1] - y.mT)
-        backprop.backward(layers, state, grad_output, [grads[id(layer.weight)] for layer in layers],
-                          [grads[id(layer.bias)] if layer.bias is not None else None for layer in layers])
+        chain.backward(state, 2 * coef[:, None, None] * (state.outputs[-1] - y.mT))
     for param, want in zip(net.parameters(), expected, strict=True):
         torch.testing.assert_close(grads[id(param)], want, rtol=1e-4, atol=1e-6)
 

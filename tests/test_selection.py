@@ -76,6 +76,11 @@ def test_halving_prunes_to_the_best_and_gives_survivors_the_full_budget():
     assert result["epochs"][result["round"] == 0].max() <= 20
     best = selection.best_candidate(result["mean_cv_r2"], result["round"])
     assert result["round"][best] == 1
+    # Survivors go on from where round 0 left them: exactly as if they had trained without a pause.
+    survivors = np.flatnonzero(result["round"] == 1)
+    straight = selection.cross_validate("emulator", None, candidates, X, Y, folds, TRAINING, "cpu")
+    np.testing.assert_allclose(result["cv_r2"][survivors], straight["cv_r2"][survivors], atol=1e-5)
+    np.testing.assert_array_equal(result["epochs"][survivors], straight["epochs"][survivors])
 
 
 def test_sklearn_backend_scores_the_same_candidates_and_rejects_nnca():

@@ -5,8 +5,8 @@ more than the matrix products of narrow networks; written out, a step is one bat
 layer and direction, plus an activation and its derivative. Activations are kept feature-major,
 (M, features, B): batched products with a thin side (a k = 2 bottleneck, 8 outputs) run 2–4× faster in
 that layout on CPU than row-major, and wide layers no slower. Weight gradients are written straight into
-the caller's buffers (optim.py). Only a layer with a ``weight_map``
-(NNCA's orthonormal basis) asks autograd, for the derivative of that small map alone.
+the optimizer's buffers (optim.py). Only a layer with a ``weight_map`` (NNCA's orthonormal basis) asks
+autograd, for the derivative of that small map alone.
 """
 
 from __future__ import annotations
@@ -28,25 +28,64 @@ class Pass:
     raw: list[torch.Tensor | None]  # for a mapped weight, the leaf its map was evaluated on
 
 
-def forward(layers: Sequence[Layer], x: torch.Tensor) -> Pass:
-    """Run the chain on x (M, B, in), without gradients except through weight maps.
+class Chain:
+    """The layers of a stacked net, ready for many steps: the views every step needs are made once.
 
-    The output, ``outputs[-1]``, is feature-major: (M, out, B).
+    ``grad_of`` maps ``id(parameter)`` to the tensor that receives its gradient (None: forward only).
+    Call :meth:`refresh` after the parameters' storage changed (the trainer dropped members).
     """
-    result = Pass([x.mT], [], [])
-    for layer in layers:
-        raw = None
-        weight = layer.weight.detach()
-        if layer.weight_map is not None:
-            raw = weight.requires_grad_()
-            with torch.enable_grad():
-                weight = layer.weight_map(raw)
-        h, w = result.outputs[-1], weight.detach().mT
-        z = torch.bmm(w, h) if layer.bias is None else torch.baddbmm(layer.bias.detach().mT, w, h)
-        result.outputs.append(activate_(z, layer.slope))
-        result.weights.append(weight)
-        result.raw.append(raw)
-    return result
+
+    def __init__(self, layers: Sequence[Layer], grad_of: dict[int, torch.Tensor] | None = None):
+        self.layers = list(layers)
+        if self.layers[-1].slope is not None:
+            raise ValueError("the last layer of a chain must be linear (the trainer reuses its output)")
+        self.refresh(grad_of)
+
+    def refresh(self, grad_of: dict[int, torch.Tensor] | None = None) -> None:
+        self.weights = [layer.weight.detach() for layer in self.layers]
+        self.biases = [None if layer.bias is None else layer.bias.detach().mT for layer in self.layers]
+        if grad_of is not None:
+            self.weight_grads = [grad_of[id(layer.weight)] for layer in self.layers]
+            self.bias_grads = [None if layer.bias is None else grad_of[id(layer.bias)].mT for layer in self.layers]
+
+    def forward(self, x: torch.Tensor) -> Pass:
+        """Run the chain on x (M, B, in), without gradients except through weight maps.
+
+        The output, ``outputs[-1]``, is feature-major: (M, out, B).
+        """
+        result = Pass([x.mT], [], [])
+        for layer, weight, bias in zip(self.layers, self.weights, self.biases, strict=True):
+            raw = None
+            if layer.weight_map is not None:
+                raw = weight.detach().requires_grad_()
+                with torch.enable_grad():
+                    weight = layer.weight_map(raw)
+            h = result.outputs[-1]
+            z = torch.bmm(weight.detach().mT, h) if bias is None else torch.baddbmm(bias, weight.detach().mT, h)
+            result.outputs.append(activate_(z, layer.slope))
+            result.weights.append(weight)
+            result.raw.append(raw)
+        return result
+
+    def backward(self, state: Pass, grad_output: torch.Tensor) -> None:
+        """Back-propagate ``grad_output`` (dLoss/d output, feature-major (M, out, B)) into the gradient
+        buffers. The gradient with respect to the chain's input is never formed."""
+        grad = grad_output
+        for i in reversed(range(len(self.layers))):
+            layer, out, h = self.layers[i], state.outputs[i + 1], state.outputs[i]
+            if layer.slope == 0:
+                grad = torch.ops.aten.threshold_backward(grad, out, 0.0)
+            elif layer.slope is not None:
+                grad = torch.ops.aten.leaky_relu_backward(grad, out, layer.slope, True)
+            if state.raw[i] is None:
+                torch.bmm(h, grad.mT, out=self.weight_grads[i])
+            else:
+                (raw_grad,) = torch.autograd.grad(state.weights[i], state.raw[i], torch.bmm(h, grad.mT))
+                self.weight_grads[i].copy_(raw_grad)
+            if self.bias_grads[i] is not None:
+                torch.sum(grad, 2, keepdim=True, out=self.bias_grads[i])
+            if i > 0:
+                grad = torch.bmm(state.weights[i].detach(), grad)
 
 
 def activate_(z: torch.Tensor, slope: float | None) -> torch.Tensor:
@@ -54,34 +93,3 @@ def activate_(z: torch.Tensor, slope: float | None) -> torch.Tensor:
     if slope is None:
         return z
     return z.relu_() if slope == 0 else torch.nn.functional.leaky_relu_(z, slope)
-
-
-def backward(
-    layers: Sequence[Layer],
-    state: Pass,
-    grad_output: torch.Tensor,
-    weight_grads: Sequence[torch.Tensor],
-    bias_grads: Sequence[torch.Tensor | None],
-) -> None:
-    """Back-propagate ``grad_output`` (dLoss/d output, feature-major (M, out, B)) and write every
-    parameter's gradient.
-
-    ``weight_grads[i]``/``bias_grads[i]`` receive layer i's gradients (shaped like its parameters); the
-    gradient with respect to the chain's input is never formed.
-    """
-    grad = grad_output
-    for i in reversed(range(len(layers))):
-        layer, out, h = layers[i], state.outputs[i + 1], state.outputs[i]
-        if layer.slope == 0:
-            grad = torch.ops.aten.threshold_backward(grad, out, 0.0)
-        elif layer.slope is not None:
-            grad = torch.ops.aten.leaky_relu_backward(grad, out, layer.slope, True)
-        if state.raw[i] is None:
-            torch.bmm(h, grad.mT, out=weight_grads[i])
-        else:
-            (raw_grad,) = torch.autograd.grad(state.weights[i], state.raw[i], torch.bmm(h, grad.mT))
-            weight_grads[i].copy_(raw_grad)
-        if layer.bias is not None:  # (M, 1, out) and (M, out, 1) share one memory layout
-            torch.sum(grad, 2, keepdim=True, out=bias_grads[i].view(grad.shape[0], -1, 1))
-        if i > 0:
-            grad = torch.bmm(state.weights[i].detach(), grad)

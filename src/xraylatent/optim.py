@@ -57,7 +57,8 @@ class StackedAdam:
             for penalized, decay in ((True, 2 * self.l2[first]), (False, 0.0)):
                 chosen = [i for i, flag in enumerate(self.penalized) if flag == penalized]
                 if chosen:
-                    buffers = [[t[i].detach()[first:end] for i in chosen] for t in (self.params, self.grads, self.m, self.v)]
+                    buffers = [[t[i].detach()[first:end] for i in chosen]
+                               for t in (self.params, self.grads, self.m, self.v)]
                     calls.append((buffers, [self.step_counts[first]] * len(chosen), self.lr[first], decay))
         return calls
 

@@ -8,6 +8,7 @@ import time
 import warnings
 
 import numpy as np
+import torch
 import xarray as xr
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
@@ -15,7 +16,7 @@ from sklearn.neural_network import MLPRegressor
 from xraylatent.metrics import generalized_r2
 from xraylatent.models import EDNN, NNCA, Emulator
 from xraylatent.nets import member_generators
-from xraylatent.train import predict_stack, train_stack
+from xraylatent.train import StackTrainer, own_rows_first, predict_rows
 
 HYPERPARAMETERS = ("depth", "width", "learning_rate", "l2")
 
@@ -81,57 +82,97 @@ def fold_masks(folds: np.ndarray, validation_fraction: float, seed: int):
     return masks
 
 
+class StackedCV:
+    """Candidates × CV folds as members of stacks that train on between calls of :meth:`advance`.
+
+    Candidates with the same layer shapes share a stack (at most ``max_stack`` members, default no limit;
+    1 trains one fit at a time); each member has its own learning rate, L2, seed and rows. Successive
+    halving continues the survivors' training instead of starting them again.
+    """
+
+    def __init__(self, family: str, k: int | None, candidates: list[dict], X, Y, folds, training: dict,
+                 device: str = "auto", log=None, max_stack: int | None = None):
+        self.X, self.Y = np.asarray(X, np.float32), np.asarray(Y, np.float32)
+        self.masks = fold_masks(np.asarray(folds), training["validation_fraction"], training["seed"])
+        self.family, self.k, self.candidates, self.log = family, k, candidates, log
+        self.training, self.device = training, device
+        n_folds = len(self.masks)
+        self.cv_r2 = np.full((len(candidates), n_folds), np.nan)
+        self.epochs = np.zeros((len(candidates), n_folds), dtype=int)
+        self.fit_time = np.zeros(len(candidates))
+        groups: dict[tuple, list[tuple[int, int]]] = {}
+        for i, c in enumerate(candidates):
+            groups.setdefault((int(c["depth"]), int(c["width"])), []).extend((i, f) for f in range(n_folds))
+        self.stacks = []
+        for pairs in groups.values():
+            size = max_stack or len(pairs)
+            self.stacks += [pairs[first:first + size] for first in range(0, len(pairs), size)]
+        self.trainers: dict[int, StackTrainer] = {}
+
+    def _trainer(self, index: int) -> StackTrainer:
+        """The trainer of stack ``index``, built on first use (so that only stacks in use take memory)."""
+        if index not in self.trainers:
+            pairs, training, c = self.stacks[index], self.training, self.candidates
+            seeds = [training["seed"] * 1_000_003 + c[i]["candidate"] * 101 + f for i, f in pairs]
+            net = make_estimator(self.family, self.k, c[pairs[0][0]], training, self.device).build_net(
+                self.X.shape[1], self.Y.shape[1], member_generators(seeds))
+            self.trainers[index] = StackTrainer(
+                net, self.X, self.Y,
+                np.array([self.masks[f][0] for _, f in pairs]), np.array([self.masks[f][1] for _, f in pairs]),
+                learning_rate=[c[i]["learning_rate"] for i, _ in pairs], l2=[c[i]["l2"] for i, _ in pairs],
+                batch_size=training["batch_size"], max_epochs=training["max_epochs"],
+                patience=training["patience"], seed=training["seed"], device=self.device)
+        return self.trainers[index]
+
+    def advance(self, alive, epochs: int) -> dict:
+        """Train the candidates ``alive`` (indices) on until ``epochs`` epochs (or early stopping), stop all
+        others, and score them: arrays ``cv_r2`` and ``epochs`` (candidate, fold) and ``fit_time``
+        (candidate: its share of its stacks' wall time, summed over calls), for ``alive`` only."""
+        alive = np.asarray(alive)
+        chosen, done, start = set(alive.tolist()), 0, time.perf_counter()
+        for index, pairs in enumerate(self.stacks):
+            training_members = [j for j, (i, _) in enumerate(pairs) if i in chosen]
+            if not training_members:
+                if index in self.trainers:
+                    self.trainers.pop(index)  # no survivor left in this stack
+                continue
+            tic = time.perf_counter()
+            trainer = self._trainer(index)
+            trainer.stop([j for j, (i, _) in enumerate(pairs) if i not in chosen])
+            while not trainer.done and trainer.epochs_run < epochs:
+                trainer.run_epoch()
+            self._score(pairs, trainer, training_members)
+            for j in training_members:
+                self.fit_time[pairs[j][0]] += (time.perf_counter() - tic) / len(training_members)
+            done += len(training_members)
+            if self.log:
+                elapsed, total = time.perf_counter() - start, len(alive) * len(self.masks)
+                self.log.info("%s k=%s: %d/%d candidates, %.0f s elapsed, ETA %.0f s", self.family, self.k,
+                              done // len(self.masks), len(alive), elapsed, elapsed / done * (total - done))
+        return {"cv_r2": self.cv_r2[alive], "epochs": self.epochs[alive], "fit_time": self.fit_time[alive]}
+
+    def _score(self, pairs, trainer: StackTrainer, members: list[int]) -> None:
+        """CV R² of the stack's ``members`` at their best weights so far, each on its held-out fold."""
+        fit = trainer.result()
+        held_out = torch.as_tensor(np.array([self.masks[f][2] for _, f in pairs]), device=trainer.X.device)
+        rows = own_rows_first(held_out)
+        predictions = predict_rows(fit.model, trainer.X, rows).cpu().numpy()
+        rows = rows.cpu().numpy()
+        for j in members:
+            i, f = pairs[j]
+            count = int(self.masks[f][2].sum())
+            self.cv_r2[i, f] = generalized_r2(self.Y[rows[j, :count]], predictions[j, :count])
+            self.epochs[i, f] = fit.epochs[j]
+
+
 def cross_validate(family: str, k: int | None, candidates: list[dict], X, Y, folds, training: dict,
                    device: str = "auto", max_epochs: int | None = None, log=None,
                    max_stack: int | None = None) -> dict:
-    """CV R² of every candidate on every fold, training candidate × fold members in stacks.
-
-    Candidates with the same layer shapes share one stack (at most ``max_stack`` members, default no
-    limit; 1 trains one fit at a time); each member has its own learning rate, L2, seed and rows.
-    Returns arrays ``cv_r2`` (candidate, fold), ``epochs`` (candidate, fold) and ``fit_time`` (candidate:
-    each stack's wall time shared equally among its members).
-    """
-    training = dict(training, max_epochs=max_epochs or training["max_epochs"])
-    X, Y, folds = np.asarray(X, np.float32), np.asarray(Y, np.float32), np.asarray(folds)
-    masks = fold_masks(folds, training["validation_fraction"], training["seed"])
-    n_folds = len(masks)
-    cv_r2 = np.full((len(candidates), n_folds), np.nan)
-    epochs = np.zeros((len(candidates), n_folds), dtype=int)
-    fit_time = np.zeros(len(candidates))
-    groups: dict[tuple, list[tuple[int, int]]] = {}
-    for i, c in enumerate(candidates):
-        groups.setdefault((int(c["depth"]), int(c["width"])), []).extend((i, f) for f in range(n_folds))
-    stacks = []
-    for pairs in groups.values():
-        size = max_stack or len(pairs)
-        stacks += [pairs[first:first + size] for first in range(0, len(pairs), size)]
-    done, start = 0, time.perf_counter()
-    for pairs in stacks:
-        seeds = [training["seed"] * 1_000_003 + candidates[i]["candidate"] * 101 + f for i, f in pairs]
-        net = make_estimator(family, k, candidates[pairs[0][0]], training, device).build_net(
-            X.shape[1], Y.shape[1], member_generators(seeds))
-        tic = time.perf_counter()
-        fit = train_stack(
-            net, X, Y,
-            np.array([masks[f][0] for _, f in pairs]), np.array([masks[f][1] for _, f in pairs]),
-            learning_rate=[candidates[i]["learning_rate"] for i, _ in pairs],
-            l2=[candidates[i]["l2"] for i, _ in pairs],
-            batch_size=training["batch_size"], max_epochs=training["max_epochs"],
-            patience=training["patience"], seed=training["seed"], device=device,
-        )
-        predictions = predict_stack(fit.model, X).numpy()
-        seconds_per_member = (time.perf_counter() - tic) / len(pairs)
-        for j, (i, f) in enumerate(pairs):
-            held_out = masks[f][2]
-            cv_r2[i, f] = generalized_r2(Y[held_out], predictions[j][held_out])
-            epochs[i, f] = fit.epochs[j]
-            fit_time[i] += seconds_per_member
-        done += len(pairs)
-        if log:
-            elapsed = time.perf_counter() - start
-            log.info("%s k=%s: %d/%d candidates, %.0f s elapsed, ETA %.0f s", family, k, done // n_folds,
-                     len(candidates), elapsed, elapsed / done * (len(candidates) * n_folds - done))
-    return {"cv_r2": cv_r2, "epochs": epochs, "fit_time": fit_time}
+    """CV R² of every candidate on every fold, trained for ``max_epochs`` (default: the training budget) in
+    stacks (see :class:`StackedCV`). Returns arrays ``cv_r2`` and ``epochs`` (candidate, fold) and
+    ``fit_time`` (candidate)."""
+    runner = StackedCV(family, k, candidates, X, Y, folds, training, device, log, max_stack)
+    return runner.advance(np.arange(len(candidates)), max_epochs or training["max_epochs"])
 
 
 def cross_validate_sklearn(family: str, k: int | None, candidates: list[dict], X, Y, folds, training: dict,
@@ -176,15 +217,22 @@ def search(family: str, k: int | None, candidates: list[dict], X, Y, folds, trai
            search_config: dict, device: str = "auto", log=None) -> dict:
     """Score ``candidates`` by CV, with the configured backend and pruning.
 
-    ``pruning: halving`` runs successive halving: round r trains every remaining candidate for
-    max_epochs · keep^(rounds−1−r) epochs and keeps the best ``keep`` fraction; the last round trains the
-    survivors for the full budget. ``round`` records the last round each candidate reached; only those
-    of the final round compete for best (:func:`best_candidate`).
+    ``pruning: halving`` runs successive halving: in round r every remaining candidate has trained
+    max_epochs · keep^(rounds−1−r) epochs when it is scored, and the best ``keep`` fraction goes on; the
+    last round reaches the full budget. The torch backend continues the survivors' training; the sklearn
+    reference backend trains them again from the start. ``round`` records the last round each candidate
+    reached; only those of the final round compete for best (:func:`best_candidate`).
     """
-    def run(subset, max_epochs):
-        if search_config["backend"] == "sklearn":
-            return cross_validate_sklearn(family, k, subset, X, Y, folds, training, max_epochs, log)
-        return cross_validate(family, k, subset, X, Y, folds, training, device, max_epochs, log)
+    if search_config["backend"] == "sklearn":
+        spent = np.zeros(len(candidates))
+
+        def advance(subset, epochs):
+            result = cross_validate_sklearn(family, k, [candidates[i] for i in subset], X, Y, folds, training,
+                                            epochs, log)
+            spent[subset] += result["fit_time"]
+            return dict(result, fit_time=spent[subset])
+    else:
+        advance = StackedCV(family, k, candidates, X, Y, folds, training, device, log).advance
 
     rounds = search_config["halving_rounds"] if search_config["pruning"] == "halving" else 1
     keep = search_config["halving_keep"]
@@ -195,9 +243,9 @@ def search(family: str, k: int | None, candidates: list[dict], X, Y, folds, trai
     alive = np.arange(len(candidates))
     for r in range(rounds):
         budget = max(1, int(round(training["max_epochs"] * keep ** (rounds - 1 - r))))
-        scores = run([candidates[i] for i in alive], budget)
+        scores = advance(alive, budget)
         result["cv_r2"][alive], result["epochs"][alive] = scores["cv_r2"], scores["epochs"]
-        result["fit_time"][alive] += scores["fit_time"]
+        result["fit_time"][alive] = scores["fit_time"]
         result["round"][alive] = r
         if r < rounds - 1:
             ranking = np.argsort(-scores["cv_r2"].mean(axis=1), kind="stable")

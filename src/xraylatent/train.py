@@ -80,7 +80,7 @@ def _epoch_batches(X: torch.Tensor, Y: torch.Tensor, own_rows: list[torch.Tensor
     """One epoch's mini-batches: each member's own training rows in its own shuffled order.
 
     Yields ``(x, y, keep, coef, active)`` per step: inputs (M, B, d) and targets (M, B, m); for a step
-    where some member has fewer than B rows left, ``keep`` (M, B, 1) zeroes its padding and ``active``
+    where some member has fewer than B rows left, ``keep`` (M, 1, B) zeroes its padding and ``active``
     marks members that still have rows (else both None); ``coef`` (M, 1, 1) = 2 / (rows × channels) turns
     the masked error into the gradient of each member's mean squared error. Rows are gathered for several
     steps at once into ``buffers`` (row-major X and Y blocks, reused: fresh large tensors cost page faults).
@@ -93,18 +93,19 @@ def _epoch_batches(X: torch.Tensor, Y: torch.Tensor, own_rows: list[torch.Tensor
         order[j, : len(rows)] = rows.index_select(0, torch.randperm(len(rows), generator=shuffler))
     order = order.view(n_members, n_steps, batch_size).transpose(0, 1).contiguous().to(device)  # (steps, M, B)
     per_step = (counts[:, None] - torch.arange(n_steps)[None] * batch_size).clamp(0, batch_size)  # (M, steps)
-    coef = (2.0 / (per_step.clamp(min=1) * Y.shape[1])).to(device)
+    coefs = (2.0 / (per_step.clamp(min=1) * Y.shape[1])).T.contiguous().view(n_steps, n_members, 1, 1).to(device)
+    full = (per_step == batch_size).all(0).tolist()
     block = max(1, len(buffers[0]) // (n_members * batch_size))
     for first in range(0, n_steps, block):
         rows = order[first : first + block].flatten()
         xs = torch.index_select(X, 0, rows, out=buffers[0][: len(rows)]).view(-1, n_members, batch_size, X.shape[1])
         ys = torch.index_select(Y, 0, rows, out=buffers[1][: len(rows)]).view(-1, n_members, batch_size, Y.shape[1])
         for step, x, y in zip(range(first, n_steps), xs, ys, strict=False):
-            if bool((per_step[:, step] == batch_size).all()):
-                yield x, y, None, coef[:, step, None, None], None
+            if full[step]:
+                yield x, y, None, coefs[step], None
             else:
                 keep = (torch.arange(batch_size)[None] < per_step[:, step, None]).to(device)
-                yield x, y, keep[..., None], coef[:, step, None, None], (per_step[:, step] > 0).to(device)
+                yield x, y, keep[:, None, :], coefs[step], (per_step[:, step] > 0).to(device)
 
 
 def own_rows_first(mask: torch.Tensor) -> torch.Tensor:
@@ -112,128 +113,153 @@ def own_rows_first(mask: torch.Tensor) -> torch.Tensor:
     return torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, : int(mask.sum(1).max())]
 
 
+def predict_rows(model: nn.Module, X: torch.Tensor, rows: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    """Each member's predictions on its own rows: ``rows`` (M, R) indexes X; returns (M, R, out), no gradients.
+
+    A stack of CV folds thus costs one pass over the data, not one per fold.
+    """
+    chain = backprop.Chain(model.chain())
+    with torch.no_grad():
+        return torch.cat([chain.forward(X.index_select(0, chunk.flatten()).view(*chunk.shape, X.shape[1]))
+                          .outputs[-1].mT for chunk in rows.split(batch_size, dim=1)], dim=1)
+
+
 def masked_mse(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, mask: torch.Tensor, batch_size: int,
                rows: torch.Tensor | None = None):
     """Per-member MSE over its rows in ``mask`` (M×n), NaN for a member without rows; no gradients.
 
-    Each member is fed only its own rows (``rows``: :func:`own_rows_first` of the mask, computed when not
-    given), ``batch_size`` at a time, so a stack of CV folds costs one pass over the data, not one per fold.
+    ``rows``: :func:`own_rows_first` of the mask (computed when not given).
     """
     rows = own_rows_first(mask) if rows is None else rows
-    sse = torch.zeros(mask.shape[0], device=X.device)
-    with torch.no_grad():
-        for chunk in rows.split(batch_size, dim=1):
-            x = X.index_select(0, chunk.flatten()).view(*chunk.shape, X.shape[1])
-            y = Y.index_select(0, chunk.flatten()).view(*chunk.shape, Y.shape[1])
-            error = (backprop.forward(model.chain(), x).outputs[-1] - y.mT).square().mean(1)
-            sse += torch.where(torch.gather(mask, 1, chunk), error, 0.0).sum(1)
-    return sse / mask.sum(1)
+    error = (predict_rows(model, X, rows, batch_size) - Y[rows]).square().mean(-1)
+    return torch.where(torch.gather(mask, 1, rows), error, 0.0).sum(1) / mask.sum(1)
 
 
-def train_stack(
-    model: nn.Module,
-    X,
-    Y,
-    train_mask=None,
-    val_mask=None,
-    *,
-    learning_rate=1e-3,
-    l2=0.0,
-    batch_size: int = 64,
-    max_epochs: int = 200,
-    patience: int = 20,
-    seed: int = 0,
-    device: str | torch.device = "cpu",
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    eval_batch_size: int = 1024,
-) -> StackFit:
-    """Train all members of ``model`` (left untouched; a trained copy is returned) on X (n×d) → Y (n×m).
+class StackTrainer:
+    """Trains every member of ``model`` (left untouched) on X (n×d) → Y (n×m), one epoch per :meth:`run_epoch`.
 
     ``train_mask``/``val_mask``: boolean (M, n); default all rows train, none validate. ``learning_rate``
     and ``l2``: a scalar or one value per member. ``seed`` fixes the shuffling; initial weights come
     from the stack's own generators. Deterministic on CPU. See the module docstring for the loss.
+    Training can pause between epochs, e.g. for successive halving to :meth:`stop` the members of losing
+    candidates and go on with the rest (selection.py).
     """
-    dev = resolve_device(device)
-    X, Y = _as_tensor(X, dev), _as_tensor(Y, dev)
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
-        raise ValueError(f"X and Y must be 2-D with equal row counts, got {X.shape} and {Y.shape}")
-    if min(batch_size, max_epochs, patience, eval_batch_size) < 1:
-        raise ValueError("batch_size, max_epochs, patience and eval_batch_size must all be >= 1")
-    n, size = X.shape[0], n_members(model)
-    train = _mask(train_mask, (size, n), True, "train_mask", dev)
-    val = _mask(val_mask, (size, n), False, "val_mask", dev)
-    if not train.any(1).all():
-        raise ValueError("every member needs at least one training row")
-    lr = _per_member(learning_rate, size, "learning_rate", dev)
-    l2 = _per_member(l2, size, "l2", dev)
 
-    work = copy.deepcopy(model).to(dev)
-    adam = StackedAdam(work, lr, l2, betas, eps)
-    best = [p.detach().clone() for p in adam.params]
-    layers = work.chain()
-    ids = torch.arange(size, device=dev)  # original index of each active member
-    since_best = torch.zeros(size, dtype=torch.long, device=dev)
-    best_loss = torch.full((size,), torch.inf, device=dev)
-    best_epoch = torch.zeros(size, dtype=torch.long, device=dev)
-    epochs = torch.zeros(size, dtype=torch.long, device=dev)
-    curves = torch.full((2, size, max_epochs), torch.nan, device=dev)
-    shufflers = [torch.Generator().manual_seed(int(seed)) for _ in range(size)]
-    own_rows = [row.nonzero().squeeze(1).cpu() for row in train]
-    val_rows = own_rows_first(val)
-    block_rows = size * batch_size * max(1, 2**22 // (size * batch_size * (X.shape[1] + Y.shape[1])))  # ~16 MB
-    buffers = (X.new_empty(block_rows, X.shape[1]), Y.new_empty(block_rows, Y.shape[1]))
+    def __init__(self, model: nn.Module, X, Y, train_mask=None, val_mask=None, *, learning_rate=1e-3, l2=0.0,
+                 batch_size: int = 64, max_epochs: int = 200, patience: int = 20, seed: int = 0,
+                 device: str | torch.device = "cpu", betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 eval_batch_size: int = 1024):
+        dev = resolve_device(device)
+        X, Y = _as_tensor(X, dev), _as_tensor(Y, dev)
+        if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
+            raise ValueError(f"X and Y must be 2-D with equal row counts, got {X.shape} and {Y.shape}")
+        if min(batch_size, max_epochs, patience, eval_batch_size) < 1:
+            raise ValueError("batch_size, max_epochs, patience and eval_batch_size must all be >= 1")
+        n, size = X.shape[0], n_members(model)
+        self.train = _mask(train_mask, (size, n), True, "train_mask", dev)
+        self.val = _mask(val_mask, (size, n), False, "val_mask", dev)
+        if not self.train.any(1).all():
+            raise ValueError("every member needs at least one training row")
+        lr = _per_member(learning_rate, size, "learning_rate", dev)
+        l2 = _per_member(l2, size, "l2", dev)
+        self.X, self.Y, self.model = X, Y, model
+        self.batch_size, self.max_epochs, self.patience, self.eval_batch_size = (
+            batch_size, max_epochs, patience, eval_batch_size)
 
-    with torch.no_grad():
-        for epoch in range(max_epochs):
-            sse = torch.zeros(len(ids), device=dev)
-            batches = _epoch_batches(X, Y, own_rows, shufflers, batch_size, buffers)
-            weight_grads = [adam.grad_of[id(layer.weight)] for layer in layers]
-            bias_grads = [adam.grad_of[id(layer.bias)] if layer.bias is not None else None for layer in layers]
-            for x, y, keep, coef, active in batches:
-                state = backprop.forward(layers, x)
-                diff = state.outputs[-1] - y.mT
+        self.work = copy.deepcopy(model).to(dev)
+        self.adam = StackedAdam(self.work, lr, l2, betas, eps)
+        self.best = [p.detach().clone() for p in self.adam.params]
+        self.chain = backprop.Chain(self.work.chain(), self.adam.grad_of)
+        self.ids = torch.arange(size, device=dev)  # original index of each active member
+        self.since_best = torch.zeros(size, dtype=torch.long, device=dev)
+        self.best_loss = torch.full((size,), torch.inf, device=dev)
+        self.best_epoch = torch.zeros(size, dtype=torch.long, device=dev)
+        self.epochs = torch.zeros(size, dtype=torch.long, device=dev)
+        self.curves = torch.full((2, size, max_epochs), torch.nan, device=dev)
+        self.epochs_run = 0
+        self.shufflers = [torch.Generator().manual_seed(int(seed)) for _ in range(size)]
+        self.own_rows = [row.nonzero().squeeze(1).cpu() for row in self.train]
+        self.val_rows = own_rows_first(self.val)
+        steps_per_block = max(1, 2**22 // (size * batch_size * (X.shape[1] + Y.shape[1])))  # ~16 MB blocks
+        block_rows = size * batch_size * steps_per_block
+        self.buffers = (X.new_empty(block_rows, X.shape[1]), Y.new_empty(block_rows, Y.shape[1]))
+
+    @property
+    def done(self) -> bool:
+        """True once every member has stopped or the epoch budget is spent."""
+        return len(self.ids) == 0 or self.epochs_run >= self.max_epochs
+
+    def run_epoch(self) -> None:
+        """Train the active members for one epoch, then update best weights and early stopping."""
+        X, Y, epoch = self.X, self.Y, self.epochs_run
+        with torch.no_grad():
+            sse = torch.zeros(len(self.ids), device=X.device)
+            for x, y, keep, coef, active in _epoch_batches(X, Y, self.own_rows, self.shufflers, self.batch_size,
+                                                           self.buffers):
+                state = self.chain.forward(x)
+                diff = state.outputs[-1].sub_(y.mT)  # the last layer is linear: its output is not needed again
                 if keep is not None:
-                    diff.mul_(keep.mT)
-                sse += torch.linalg.vecdot(diff.flatten(1), diff.flatten(1))
-                backprop.backward(layers, state, diff.mul_(coef), weight_grads, bias_grads)
-                adam.step(active)
-            train_mse = sse / (train.sum(1) * Y.shape[1])
-            val_mse = masked_mse(work, X, Y, val, eval_batch_size, val_rows)
-            monitored = torch.where(val.any(1), val_mse, train_mse)
-            curves[:, ids, epoch] = torch.stack([train_mse, val_mse])
-            epochs[ids] = epoch + 1
+                    diff.mul_(keep)
+                flat = diff.view(len(diff), -1)
+                sse += torch.linalg.vecdot(flat, flat)
+                self.chain.backward(state, diff.mul_(coef))
+                self.adam.step(active)
+            train_mse = sse / (self.train.sum(1) * Y.shape[1])
+            val_mse = masked_mse(self.work, X, Y, self.val, self.eval_batch_size, self.val_rows)
+            monitored = torch.where(self.val.any(1), val_mse, train_mse)
+            ids = self.ids
+            self.curves[:, ids, epoch] = torch.stack([train_mse, val_mse])
+            self.epochs[ids] = epoch + 1
+            self.epochs_run += 1
 
-            improved = monitored < best_loss[ids]
-            for kept, param in zip(best, adam.params, strict=True):
+            improved = monitored < self.best_loss[ids]
+            for kept, param in zip(self.best, self.adam.params, strict=True):
                 kept[ids[improved]] = param.detach()[improved]
-            best_loss[ids[improved]] = monitored[improved]
-            best_epoch[ids[improved]] = epoch + 1
-            since_best = torch.where(improved, 0, since_best + 1)
+            self.best_loss[ids[improved]] = monitored[improved]
+            self.best_epoch[ids[improved]] = epoch + 1
+            self.since_best = torch.where(improved, 0, self.since_best + 1)
+            self._keep((self.since_best < self.patience) & torch.isfinite(monitored))
 
-            going = (since_best < patience) & torch.isfinite(monitored)
-            if not going.all():
-                index = going.nonzero().squeeze(1)
-                if len(index) == 0:
-                    break
-                adam.keep(index)
-                kept = index.tolist()
-                shufflers, own_rows = [shufflers[i] for i in kept], [own_rows[i] for i in kept]
-                ids, since_best, train, val = ids[index], since_best[index], train[index], val[index]
-                val_rows = val_rows[index]
+    def stop(self, members) -> None:
+        """Stop the members ``members`` (original indices) now; their best weights so far are kept."""
+        self._keep(~torch.isin(self.ids, torch.as_tensor(members, dtype=torch.long, device=self.ids.device)))
 
-    result = copy.deepcopy(model).to(dev)
-    for param, kept in zip(result.parameters(), best, strict=True):
-        param.data = kept
-    run = int(epochs.max())
-    return StackFit(
-        model=result,
-        epochs=epochs.cpu().numpy(),
-        best_epoch=best_epoch.cpu().numpy(),
-        best_loss=best_loss.cpu().numpy(),
-        train_loss=curves[0, :, :run].cpu().numpy(),
-        val_loss=curves[1, :, :run].cpu().numpy(),
-    )
+    def _keep(self, going: torch.Tensor) -> None:
+        """Drop the active members where ``going`` is False: they cost nothing from now on."""
+        if going.all():
+            return
+        index = going.nonzero().squeeze(1)
+        self.ids, self.since_best = self.ids[index], self.since_best[index]
+        self.train, self.val, self.val_rows = self.train[index], self.val[index], self.val_rows[index]
+        kept = index.tolist()
+        self.shufflers, self.own_rows = [self.shufflers[i] for i in kept], [self.own_rows[i] for i in kept]
+        if len(index):
+            self.adam.keep(index)
+            self.chain.refresh(self.adam.grad_of)
+
+    def result(self) -> StackFit:
+        """Every member at its best weights so far, with its history."""
+        model = copy.deepcopy(self.model).to(self.X.device)
+        for param, kept in zip(model.parameters(), self.best, strict=True):
+            param.data = kept.clone()
+        run = int(self.epochs.max())
+        return StackFit(
+            model=model,
+            epochs=self.epochs.cpu().numpy(),
+            best_epoch=self.best_epoch.cpu().numpy(),
+            best_loss=self.best_loss.cpu().numpy(),
+            train_loss=self.curves[0, :, :run].cpu().numpy(),
+            val_loss=self.curves[1, :, :run].cpu().numpy(),
+        )
+
+
+def train_stack(model: nn.Module, X, Y, train_mask=None, val_mask=None, **settings) -> StackFit:
+    """Train all members of ``model`` to the end (early stopping or ``max_epochs``); see :class:`StackTrainer`
+    for the arguments. ``model`` is left untouched: the result holds a trained copy."""
+    trainer = StackTrainer(model, X, Y, train_mask, val_mask, **settings)
+    while not trainer.done:
+        trainer.run_epoch()
+    return trainer.result()
 
 
 def predict_stack(fn: Callable[[torch.Tensor], torch.Tensor], X, batch_size: int = 4096) -> torch.Tensor:
