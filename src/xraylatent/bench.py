@@ -189,7 +189,8 @@ def to_markdown(report: dict) -> str:
             gf = case["gflops"][key]
             peak = 100 * gf / report["gemm_peak_gflops"]
             lines.append(f"| {case['problem']} {case['shape']} | {case['net']} "
-                         f"| {case['fits'][key]}×{case['epochs']} ep | {case['batch_size']} | {key} | {seconds:.2f} | {rate[key]:.2f} "
+                         f"| {case['fits'][key]}×{case['epochs']} ep | {case['batch_size']} | {key} "
+                         f"| {seconds:.2f} | {rate[key]:.2f} "
                          f"| {rate[key] / rate['sklearn_float64']:.1f}× "
                          f"| {gf:.1f} | {peak:.0f} % | {case['mean_cv_r2'][key]:.4f} |")
     s = report["search"]
