@@ -32,14 +32,27 @@ class Chain:
     """The layers of a stacked net, ready for many steps: the views every step needs are made once.
 
     ``grad_of`` maps ``id(parameter)`` to the tensor that receives its gradient (None: forward only).
-    Call :meth:`refresh` after the parameters' storage changed (the trainer dropped members).
+    With gradients, activations and input gradients go into buffers reused from step to step (fresh
+    megabyte-sized tensors each step cost page faults), so a :class:`Pass` is valid until the next
+    :meth:`forward`. Call :meth:`refresh` after the parameters' storage changed (members dropped).
     """
 
     def __init__(self, layers: Sequence[Layer], grad_of: dict[int, torch.Tensor] | None = None):
         self.layers = list(layers)
         if self.layers[-1].slope is not None:
             raise ValueError("the last layer of a chain must be linear (the trainer reuses its output)")
+        self.reuse = grad_of is not None
+        self._buffers: dict[tuple, list[torch.Tensor]] = {}
         self.refresh(grad_of)
+
+    def _buffer(self, kind: str, i: int, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor | None:
+        """The reused output tensor of ``kind`` for layer i, or None (a fresh one) without reuse."""
+        if not self.reuse:
+            return None
+        key = (kind, i)
+        if key not in self._buffers or self._buffers[key].shape != shape:
+            self._buffers[key] = like.new_empty(shape)
+        return self._buffers[key]
 
     def refresh(self, grad_of: dict[int, torch.Tensor] | None = None) -> None:
         self.weights = [layer.weight.detach() for layer in self.layers]
@@ -60,8 +73,12 @@ class Chain:
                 raw = weight.detach().requires_grad_()
                 with torch.enable_grad():
                     weight = layer.weight_map(raw)
-            h = result.outputs[-1]
-            z = torch.bmm(weight.detach().mT, h) if bias is None else torch.baddbmm(bias, weight.detach().mT, h)
+            h, i = result.outputs[-1], len(result.weights)
+            out = self._buffer("z", i, (h.shape[0], weight.shape[-1], h.shape[-1]), h)
+            if bias is None:
+                z = torch.bmm(weight.detach().mT, h, out=out)
+            else:
+                z = torch.baddbmm(bias, weight.detach().mT, h, out=out)
             result.outputs.append(activate_(z, layer.slope))
             result.weights.append(weight)
             result.raw.append(raw)
@@ -70,13 +87,13 @@ class Chain:
     def backward(self, state: Pass, grad_output: torch.Tensor) -> None:
         """Back-propagate ``grad_output`` (dLoss/d output, feature-major (M, out, B)) into the gradient
         buffers. The gradient with respect to the chain's input is never formed."""
-        grad = grad_output
+        grad = grad_output  # overwritten in place from here on
         for i in reversed(range(len(self.layers))):
             layer, out, h = self.layers[i], state.outputs[i + 1], state.outputs[i]
             if layer.slope == 0:
-                grad = torch.ops.aten.threshold_backward(grad, out, 0.0)
+                grad = torch.ops.aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=grad)
             elif layer.slope is not None:
-                grad = torch.ops.aten.leaky_relu_backward(grad, out, layer.slope, True)
+                grad = torch.ops.aten.leaky_relu_backward.grad_input(grad, out, layer.slope, True, grad_input=grad)
             if state.raw[i] is None:
                 torch.bmm(h, grad.mT, out=self.weight_grads[i])
             else:
@@ -85,7 +102,8 @@ class Chain:
             if self.bias_grads[i] is not None:
                 torch.sum(grad, 2, keepdim=True, out=self.bias_grads[i])
             if i > 0:
-                grad = torch.bmm(state.weights[i].detach(), grad)
+                weight = state.weights[i].detach()
+                grad = torch.bmm(weight, grad, out=self._buffer("dh", i, (grad.shape[0], weight.shape[1], grad.shape[2]), grad))
 
 
 def activate_(z: torch.Tensor, slope: float | None) -> torch.Tensor:
