@@ -103,7 +103,8 @@ class Chain:
                 torch.sum(grad, 2, keepdim=True, out=self.bias_grads[i])
             if i > 0:
                 weight = state.weights[i].detach()
-                grad = torch.bmm(weight, grad, out=self._buffer("dh", i, (grad.shape[0], weight.shape[1], grad.shape[2]), grad))
+                shape = (grad.shape[0], weight.shape[1], grad.shape[2])
+                grad = torch.bmm(weight, grad, out=self._buffer("dh", i, shape, grad))
 
 
 def activate_(z: torch.Tensor, slope: float | None) -> torch.Tensor:
