@@ -9,9 +9,10 @@ Member j's gradient is that of L_j alone. Each member has a boolean row mask for
 validation, so CV folds and candidates are simply more members. In every epoch each member visits its own
 training rows once, in its own shuffled order, ``batch_size`` at a time (the last batch may be short), so
 no step is spent on rows a member does not train on; a member whose epoch has fewer batches than another's
-skips the remaining Adam steps. Gradients are hand-written (backprop.py) and Adam runs fused on one flat
-buffer (optim.py): the per-step overhead stays small next to the matrix products. Early stopping is per member on
-the validation MSE (on the training MSE of the epoch when it has no validation rows); a member stops after
+skips the remaining Adam steps. Gradients are hand-written (backprop.py) and Adam runs as PyTorch's
+fused kernel per candidate (optim.py): the per-step overhead stays small next to the matrix products.
+Members of one shuffle seed and one training mask (one CV fold) see the same batches. Early stopping is
+per member on the validation MSE (on the training MSE of the epoch when it has no validation rows); a member stops after
 ``patience`` epochs without a strict improvement, or at once when its loss is not finite, and is then
 dropped from the active stack so it costs nothing more. Its best weights are kept.
 """
