@@ -22,6 +22,9 @@ def test_quick_benchmark_writes_every_figure(tmp_path):
     markdown = (tmp_path / "selection.md").read_text()
     assert markdown.count("| GeO2-sized") == 3 and markdown.count("| H2O-sized") == 2
     assert len(bench.targets(report)) == 4 and markdown.count("target ≥") == 4
+    profile = report["profile_widest"]
+    assert 0 < profile["gemm_share"] <= 1 and profile["top"][0]["calls"] > 0
+    assert "Where the widest run's time goes" in markdown and "| aten::" in markdown
 
 
 def test_flops_of_an_epoch():

@@ -59,6 +59,9 @@ def test_real_run_writes_contract_files(finished_run):
         assert (workdir / f"results/figures/{name}_spectra.png").stat().st_size > 10_000
         assert list((workdir / "logs/featurize").glob(f"{name}.log"))
         assert list((workdir / "benchmarks/prepare").glob(f"{name}_*.tsv"))
+    # Each selection chunk reports its progress with an ETA in its log.
+    chunk_logs = list((workdir / "logs/select_chunk").glob("*.log"))
+    assert chunk_logs and all("ETA" in path.read_text() for path in chunk_logs)
 
 
 def test_second_run_has_nothing_to_do(finished_run):

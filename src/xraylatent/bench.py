@@ -134,6 +134,27 @@ def throughput(name, problem, depth, width, k, n_candidates, epochs, batch_size,
     }
 
 
+def profile_widest(problem, depth, width, k, n_candidates, epochs, batch_size, device) -> dict:
+    """One stacked run of the widest candidates under torch.profiler: where the time goes, and the rate of
+    the batched matrix products alone (the ceiling for the whole run's share of the GEMM peak)."""
+    from torch.profiler import profile
+
+    X, Y, folds = problem
+    candidates = _candidates(depth, width, n_candidates)
+    training = dict(batch_size=batch_size, max_epochs=epochs, patience=epochs, validation_fraction=0.1, seed=0)
+    with profile() as prof:
+        selection.cross_validate("ednn", k, candidates, X, Y, folds, training, device)
+    time_of = "self_device_time_total" if device == "cuda" else "self_cpu_time_total"
+    events = sorted(prof.key_averages(), key=lambda e: -getattr(e, time_of))
+    total = sum(getattr(e, time_of) for e in events) / 1e6
+    gemm = sum(getattr(e, time_of) for e in events if e.key in ("aten::bmm", "aten::baddbmm", "aten::mm")) / 1e6
+    train_rows = np.mean([mask[0].sum() for mask in selection.fold_masks(folds, 0.1, 0)])
+    n_fits = n_candidates * len(np.unique(folds))
+    flops = flops_per_epoch(train_rows, ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)) * epochs * n_fits
+    return {"seconds": total, "gemm_share": gemm / total, "gemm_gflops": float(flops / gemm / 1e9),
+            "top": [{"op": e.key, "seconds": getattr(e, time_of) / 1e6, "calls": e.count} for e in events[:8]]}
+
+
 def whole_search(problem, n_candidates, epochs, repeats, device):
     """GridSearchCV over our candidate list (scikit-learn, float64) vs our search with successive halving."""
     X, Y, folds = problem
@@ -208,6 +229,14 @@ def to_markdown(report: dict) -> str:
               f"{narrow['torch_stacked_float32'] / narrow['torch_single_float32']:.1f}×; pruning (halving) "
               f"{plain / halving:.1f}× on the whole search.", "", "## Targets (issue 5)", ""]
     lines += [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in targets(report)]
+    p = report["profile_widest"]
+    lines += ["", "## Where the widest run's time goes (torch.profiler, 3 epochs, stacked)", "",
+              f"Batched matrix products take {100 * p['gemm_share']:.0f} % of the operator time and run at "
+              f"{p['gemm_gflops']:.0f} GFLOP/s ({100 * p['gemm_gflops'] / report['gemm_peak_gflops']:.0f} % of the "
+              "peak): that rate is the ceiling of the whole run's share of the peak. The rest is bias, activation "
+              "and loss passes, the fused Adam pass over parameters and moments, and gathering rows.", "",
+              "| operator | s | calls |", "|---|---|---|"]
+    lines += [f"| {row['op']} | {row['seconds']:.3f} | {row['calls']} |" for row in p["top"]]
     return "\n".join(lines) + "\n"
 
 
@@ -253,6 +282,7 @@ def main(argv=None) -> dict:
             throughput("H2O-sized", h2o, 3, 256, 2, 2, max(2, epochs // 2), 200, args.repeats, device, n_single=0),
         ],
         "search": whole_search(geo2, 12 if not args.quick else 4, 2 * epochs, args.repeats, device),
+        "profile_widest": profile_widest(h2o, 3, 256, 2, 2, 3, 200, device),
     }
     # Measured before and after the runs: the peak is the better of the two.
     report["gemm_peak_gflops"] = max(report["gemm_peak_gflops"], gemm_peak(device=device))

@@ -16,6 +16,7 @@ from sklearn.neural_network import MLPRegressor
 from xraylatent.metrics import generalized_r2
 from xraylatent.models import EDNN, NNCA, Emulator
 from xraylatent.nets import member_generators
+from xraylatent.progress import Progress
 from xraylatent.train import StackTrainer, own_rows_first, predict_rows
 
 HYPERPARAMETERS = ("depth", "width", "learning_rate", "l2")
@@ -129,26 +130,28 @@ class StackedCV:
         others, and score them: arrays ``cv_r2`` and ``epochs`` (candidate, fold) and ``fit_time``
         (candidate: its share of its stacks' wall time, summed over calls), for ``alive`` only."""
         alive = np.asarray(alive)
-        chosen, done, start = set(alive.tolist()), 0, time.perf_counter()
-        for index, pairs in enumerate(self.stacks):
-            training_members = [j for j, (i, _) in enumerate(pairs) if i in chosen]
-            if not training_members:
-                if index in self.trainers:
-                    self.trainers.pop(index)  # no survivor left in this stack
-                continue
-            tic = time.perf_counter()
+        chosen = set(alive.tolist())
+        in_use = {index: [j for j, (i, _) in enumerate(pairs) if i in chosen]
+                  for index, pairs in enumerate(self.stacks)}
+        for index in [index for index, members in in_use.items() if not members]:
+            self.trainers.pop(index, None)  # no candidate of this stack is left
+            del in_use[index]
+        remaining = {index: epochs - (self.trainers[index].epochs_run if index in self.trainers else 0)
+                     for index in in_use}
+        progress = Progress(sum(max(0, n) for n in remaining.values()),
+                            f"{self.family} k={self.k}, {len(alive)} candidates × {len(self.masks)} folds "
+                            f"to epoch {epochs}, stack epochs", self.log)
+        for index, members in in_use.items():
+            pairs, tic = self.stacks[index], time.perf_counter()
             trainer = self._trainer(index)
             trainer.stop([j for j, (i, _) in enumerate(pairs) if i not in chosen])
             while not trainer.done and trainer.epochs_run < epochs:
                 trainer.run_epoch()
-            self._score(pairs, trainer, training_members)
-            for j in training_members:
-                self.fit_time[pairs[j][0]] += (time.perf_counter() - tic) / len(training_members)
-            done += len(training_members)
-            if self.log:
-                elapsed, total = time.perf_counter() - start, len(alive) * len(self.masks)
-                self.log.info("%s k=%s: %d/%d candidates, %.0f s elapsed, ETA %.0f s", self.family, self.k,
-                              done // len(self.masks), len(alive), elapsed, elapsed / done * (total - done))
+                progress.advance()
+            progress.advance(max(0, epochs - trainer.epochs_run))  # stopped early: nothing left to do here
+            self._score(pairs, trainer, members)
+            for j in members:
+                self.fit_time[pairs[j][0]] += (time.perf_counter() - tic) / len(members)
         return {"cv_r2": self.cv_r2[alive], "epochs": self.epochs[alive], "fit_time": self.fit_time[alive]}
 
     def _score(self, pairs, trainer: StackTrainer, members: list[int]) -> None:
