@@ -83,6 +83,13 @@ def ednn_sizes(n_features: int, n_targets: int, depth: int, width: int, k: int) 
     return [n_features, *[width] * depth, k, *[width] * depth, n_targets]
 
 
+def training_flops(problem, depth: int, width: int, k: int, epochs: int) -> float:
+    """FLOPs of one CV fit of the EDNN ``depth`` × ``width`` for ``epochs`` on a fold's training rows."""
+    X, Y, folds = problem
+    train_rows = np.mean([mask[0].sum() for mask in selection.fold_masks(folds, 0.1, 0)])
+    return flops_per_epoch(train_rows, ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)) * epochs
+
+
 def _candidates(depth: int, width: int, n: int) -> list[dict]:
     rates = np.geomspace(1e-3, 1e-2, n)
     return [dict(depth=depth, width=width, learning_rate=float(lr), l2=1e-5, candidate=i) for i, lr in enumerate(rates)]
@@ -121,8 +128,7 @@ def throughput(name, problem, depth, width, k, n_candidates, epochs, batch_size,
             seconds[key].append(t)
             cv_r2[key] = r["cv_r2"].mean(axis=1).tolist()
     n_fits = {key: len(chosen) * n_folds for key, (chosen, _) in runs.items()}
-    train_rows = np.mean([mask[0].sum() for mask in selection.fold_masks(folds, 0.1, 0)])
-    flops_per_fit = flops_per_epoch(train_rows, ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)) * epochs
+    flops_per_fit = training_flops(problem, depth, width, k, epochs)
     medians = {key: statistics.median(v) for key, v in seconds.items()}
     return {
         "problem": name, "shape": f"{len(X)}×{X.shape[1]}→{Y.shape[1]}",
@@ -148,9 +154,7 @@ def profile_widest(problem, depth, width, k, n_candidates, epochs, batch_size, d
     events = sorted(prof.key_averages(), key=lambda e: -getattr(e, time_of))
     total = sum(getattr(e, time_of) for e in events) / 1e6
     gemm = sum(getattr(e, time_of) for e in events if e.key in ("aten::bmm", "aten::baddbmm", "aten::mm")) / 1e6
-    train_rows = np.mean([mask[0].sum() for mask in selection.fold_masks(folds, 0.1, 0)])
-    n_fits = n_candidates * len(np.unique(folds))
-    flops = flops_per_epoch(train_rows, ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)) * epochs * n_fits
+    flops = training_flops(problem, depth, width, k, epochs) * n_candidates * len(np.unique(folds))
     return {"seconds": total, "gemm_share": gemm / total, "gemm_gflops": float(flops / gemm / 1e9),
             "top": [{"op": e.key, "seconds": getattr(e, time_of) / 1e6, "calls": e.count} for e in events[:8]]}
 

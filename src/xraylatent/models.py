@@ -28,6 +28,19 @@ def _seed(random_state) -> int:
 class _NetEstimator(RegressorMixin, BaseEstimator):
     """Shared fit/predict/save for the estimators below; subclasses define ``build_net``."""
 
+    def _set_training(self, learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                      device) -> None:
+        """Store the training settings every estimator's ``__init__`` takes (as scikit-learn's get_params
+        expects: unchanged, under the argument names)."""
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+
     def build_net(self, n_features: int, n_targets: int, generators) -> torch.nn.Module:
         """A fresh stack with one member per generator, shaped by this estimator's hyperparameters."""
         raise NotImplementedError
@@ -118,14 +131,8 @@ class Emulator(_NetEstimator):
     def __init__(self, hidden_layers=(64, 64), *, learning_rate=1e-3, l2=1e-5, batch_size=64, max_epochs=500,
                  patience=20, validation_fraction=0.1, random_state=0, device="auto"):
         self.hidden_layers = hidden_layers
-        self.learning_rate = learning_rate
-        self.l2 = l2
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
 
     def build_net(self, n_features, n_targets, generators):
         return StackedMLP([n_features, *self.hidden_layers, n_targets], generators)
@@ -158,14 +165,8 @@ class EDNN(_LatentEstimator):
         self.n_components = n_components
         self.encoder_layers = encoder_layers
         self.decoder_layers = decoder_layers
-        self.learning_rate = learning_rate
-        self.l2 = l2
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
 
     def build_net(self, n_features, n_targets, generators):
         return StackedEDNN(n_features, n_targets, self.n_components, self.encoder_layers, self.decoder_layers,
@@ -182,14 +183,8 @@ class NNCA(_LatentEstimator):
                  max_epochs=500, patience=20, validation_fraction=0.1, random_state=0, device="auto"):
         self.n_components = n_components
         self.decoder_layers = decoder_layers
-        self.learning_rate = learning_rate
-        self.l2 = l2
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
 
     def build_net(self, n_features, n_targets, generators):
         return StackedNNCA(n_features, n_targets, self.n_components, self.decoder_layers, generators)

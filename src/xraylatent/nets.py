@@ -28,16 +28,6 @@ def n_members(module: nn.Module) -> int:
     return next(module.parameters()).shape[0]
 
 
-def keep_members(module: nn.Module, index: torch.Tensor) -> None:
-    """Shrink a stack in place to the members ``index`` (the trainer drops stopped members this way).
-
-    Parameters are replaced by new ones (autograd caches a leaf's shape), so re-read ``parameters()``.
-    """
-    for sub in module.modules():
-        for name, param in list(sub.named_parameters(recurse=False)):
-            setattr(sub, name, nn.Parameter(param.detach()[index]))
-
-
 @dataclass(frozen=True)
 class Layer:
     """One step of a chain: ``activate(h @ weight_map(weight) + bias, slope)``.

@@ -45,9 +45,10 @@ class StackedAdam:
     def _calls(self, members: list[int]) -> list[tuple[list[list[torch.Tensor]], list[torch.Tensor], float, float]]:
         """Arguments of the kernel calls that step ``members``: slices of each buffer, steps, lr, decay."""
         counts = self.step_counts.tolist()
+        settings = list(zip(self.lr, self.l2, counts, strict=True))
         runs: list[list[int]] = []
         for j in members:
-            if runs and runs[-1][-1] == j - 1 and self._settings(j, counts) == self._settings(j - 1, counts):
+            if runs and runs[-1][-1] == j - 1 and settings[j] == settings[j - 1]:
                 runs[-1].append(j)
             else:
                 runs.append([j])
@@ -62,13 +63,11 @@ class StackedAdam:
                     calls.append((buffers, [self.step_counts[first]] * len(chosen), self.lr[first], decay))
         return calls
 
-    def _settings(self, j: int, counts: list[float]) -> tuple[float, float, float]:
-        return self.lr[j], self.l2[j], counts[j]
-
     def step(self, active: torch.Tensor | None = None) -> None:
         """One Adam step of the members in ``active`` (a boolean per member; default all)."""
         if active is None:
-            self._every = self._every or self._calls(list(range(len(self.lr))))
+            if self._every is None:
+                self._every = self._calls(list(range(len(self.lr))))
             calls = self._every
         else:
             calls = self._calls(active.nonzero().squeeze(1).tolist())
