@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m xraylatent.bench
+	$(BIN)/python tools/bench.py
 
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --workflow-profile profiles/default --report results/report.html

@@ -1,5 +1,5 @@
 # xraylatent: from structures and spectra to the few structural degrees of freedom a spectrum sees.
-# Layout and data contract: see README.md and ../shared/design.md.
+# Layout, data contract and rule graph: docs/architecture.md.
 from snakemake.utils import min_version
 
 min_version("9.0")

@@ -5,7 +5,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from xraylatent.config import validate_config
-from xraylatent.datasets import SYNTHETIC_GENERATORS
+from xraylatent.data.sources import SYNTHETIC_GENERATORS
+from xraylatent.engine.settings import TrainSettings
+from xraylatent.models.names import SEARCHED_PATTERN, model_names, parse_model
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 
@@ -47,25 +49,24 @@ def data_outputs():
 
 
 MODELS = config["models"]
-SEARCHED_MODELS = r"emulator|(ednn|nnca)_k\d+"
+MODEL_NAMES = model_names(MODELS["families"], MODELS["latent_dims"])
+# How every network trains (one TrainSettings, passed to each job that trains one as plain params).
+TRAINING = TrainSettings.from_config(MODELS["training"], MODELS["device"]).as_config()
 
 
 def family_of(model):
     """``ednn_k2`` → ``ednn``."""
-    return model.split("_k")[0]
+    return parse_model(model)[0]
 
 
-def model_names():
-    """Every model fitted per target: the emulator (when ECA is asked for) and each family × k."""
-    names = [f"{family}_k{k}" for family in MODELS["families"] for k in MODELS["latent_dims"]]
-    return (["emulator"] if "eca" in MODELS["families"] else []) + names
+def fitted_models():
+    """(data set, target, model) of every model fitted, in the order of model_summaries()."""
+    return [(d, t, m) for d in DATASETS for t in targets_of(d) for m in MODEL_NAMES]
 
 
 def model_summaries(wildcards=None):
     """The ``models/{model}.nc`` of every data set, target and model."""
-    return [
-        f"results/{d}/{t}/models/{m}.nc" for d in DATASETS for t in targets_of(d) for m in model_names()
-    ]
+    return [f"results/{d}/{t}/models/{m}.nc" for d, t, m in fitted_models()]
 
 
 def all_outputs():

@@ -61,7 +61,7 @@ rule targets:
     conda:
         "../envs/data.yaml"
     script:
-        "../scripts/make_targets.py"
+        "../scripts/targets.py"
 
 
 rule prepare:

@@ -1,7 +1,7 @@
 # Ingest: raw.nc from the user's own structure, spectrum and label files (source generator `ingest`).
 # The input is every configured file (a directory contributes its matching files), so editing one
-# reruns ingest and everything downstream. Formats and checks: src/xraylatent/datasets/ingest.py.
-from xraylatent.datasets.ingest import input_files
+# reruns ingest and everything downstream. Formats and checks: src/xraylatent/data/sources/ingest.py.
+from xraylatent.data.sources.ingest import input_files
 
 
 rule ingest:

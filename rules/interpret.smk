@@ -1,4 +1,4 @@
-# Interpretation (method.md §6 rotation, §8, §9): spectral change metric and EDNN bottleneck on a structure
+# Interpretation (docs/method.md §6 rotation, §8, §9): spectral change metric and EDNN bottleneck on a structure
 # grid (H2O-like data sets), ordered NNCA components beside ECA's, and structures reconstructed from spectra.
 # Input functions (interpret_outputs, reconstruct_models, h2o_like_datasets) live in common.smk.
 
@@ -23,7 +23,7 @@ rule metric_grid:
     conda:
         "../envs/ml.yaml"
     script:
-        "../scripts/interpret_grid.py"
+        "../scripts/metric_grid.py"
 
 
 rule components:
@@ -58,7 +58,7 @@ rule components:
     conda:
         "../envs/ml.yaml"
     script:
-        "../scripts/interpret_components.py"
+        "../scripts/components.py"
 
 
 rule isosurfaces:
@@ -85,7 +85,7 @@ rule isosurfaces:
     conda:
         "../envs/ml.yaml"
     script:
-        "../scripts/interpret_isosurfaces.py"
+        "../scripts/isosurfaces.py"
 
 
 rule reconstruct:
@@ -94,14 +94,13 @@ rule reconstruct:
         raw="results/{dataset}/raw.nc",
         prepared="results/{dataset}/{target}/prepared.nc",
     output:
-        "results/{dataset}/{target}/interpret/reconstruct_k{k}.nc",
+        "results/{dataset}/{target}/interpret/reconstruction_k{k}.nc",
     params:
         target=target_config,
         inverse=INTERPRET["inverse"],
         ednn_inverse=INTERPRET["ednn_inverse"],
         at_mean_tolerance=INTERPRET["at_mean_tolerance"],
-        training=config["models"]["training"],
-        device=config["models"]["device"],
+        training=TRAINING,
     wildcard_constraints:
         k=r"\d+",
     log:
@@ -120,7 +119,7 @@ rule reconstruct:
 
 rule plot_reconstruction:
     input:
-        expand("results/{{dataset}}/{{target}}/interpret/reconstruct_k{k}.nc", k=LATENT_DIMS),
+        expand("results/{{dataset}}/{{target}}/interpret/reconstruction_k{k}.nc", k=LATENT_DIMS),
     output:
         table=report(
             "results/{dataset}/{target}/interpret/reconstruction.md",
@@ -147,4 +146,4 @@ rule plot_reconstruction:
     conda:
         "../envs/ml.yaml"
     script:
-        "../scripts/interpret_reconstruction.py"
+        "../scripts/plot_reconstruction.py"

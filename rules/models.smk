@@ -1,5 +1,5 @@
 # Models: randomized CV search scattered over chunks → leaderboard → refit of the winner → R² table.
-# {model} is "emulator" or "<ednn|nnca|eca>_k<k>" (fitting.parse_model).
+# {model} is "emulator" or "<ednn|nnca|eca>_k<k>" (xraylatent.models.names).
 
 
 rule select_chunk:
@@ -9,11 +9,10 @@ rule select_chunk:
         "results/{dataset}/{target}/selection/{model}/chunk_{chunk}.nc",
     params:
         space=lambda w: config["models"]["space"][family_of(w.model)],
-        training=config["models"]["training"],
+        training=TRAINING,
         search=config["models"]["search"],
-        device=config["models"]["device"],
     wildcard_constraints:
-        model=SEARCHED_MODELS,
+        model=SEARCHED_PATTERN,
         chunk=r"\d+",
     log:
         "logs/select_chunk/{dataset}_{target}_{model}_{chunk}.log",
@@ -38,7 +37,7 @@ rule gather_selection:
     output:
         "results/{dataset}/{target}/selection/{model}/leaderboard.nc",
     wildcard_constraints:
-        model=SEARCHED_MODELS,
+        model=SEARCHED_PATTERN,
     log:
         "logs/gather_selection/{dataset}_{target}_{model}.log",
     benchmark:
@@ -61,10 +60,9 @@ rule fit_model:
         weights="results/{dataset}/{target}/models/{model}.pt",
         summary="results/{dataset}/{target}/models/{model}.nc",
     params:
-        training=config["models"]["training"],
-        device=config["models"]["device"],
+        training=TRAINING,
     wildcard_constraints:
-        model=SEARCHED_MODELS,
+        model=SEARCHED_PATTERN,
     log:
         "logs/fit_model/{dataset}_{target}_{model}.log",
     benchmark:
@@ -111,6 +109,7 @@ rule r2_table:
         md=report("results/tables/r2.md", caption="../report/r2_table.rst", category="Models"),
         figure=report("results/figures/r2_families.png", caption="../report/r2_figure.rst", category="Models"),
     params:
+        models=fitted_models(),
         dpi=config["plots"]["dpi"],
     log:
         "logs/r2_table/r2_table.log",

@@ -52,7 +52,7 @@ rule h2o_spectra:
     conda:
         "../envs/physics.yaml"
     script:
-        "../scripts/spectra_chunk.py"
+        "../scripts/h2o_spectra.py"
 
 
 rule geo2_structures:
@@ -102,7 +102,7 @@ rule geo2_spectra:
     conda:
         "../envs/physics.yaml"
     script:
-        "../scripts/spectra_chunk.py"
+        "../scripts/geo2_spectra.py"
 
 
 rule gather_chunks:

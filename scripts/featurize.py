@@ -1,7 +1,7 @@
 """Rule featurize: raw.nc → features.nc (X with feature names and units, per-sample labels kept)."""
 
 from xraylatent import logs
-from xraylatent.features import featurize
+from xraylatent.data.features import featurize
 from xraylatent.io import config_digest, read_raw, sample_labels, write_netcdf
 
 log = logs.to_file(snakemake.log[0])

@@ -3,9 +3,9 @@
 import torch
 
 from xraylatent import logs
-from xraylatent.fitting import fit_eca
 from xraylatent.io import config_digest, read_prepared, write_netcdf
-from xraylatent.models import Emulator
+from xraylatent.models.estimators import Emulator
+from xraylatent.models.summaries import fit_eca
 
 log = logs.to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

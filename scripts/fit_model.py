@@ -3,16 +3,20 @@
 import torch
 
 from xraylatent import logs
-from xraylatent.fitting import model_dataset, parse_model, split_arrays
+from xraylatent.data.prepare import split_arrays
+from xraylatent.engine.settings import TrainSettings
 from xraylatent.io import config_digest, read_netcdf, read_prepared, write_netcdf
-from xraylatent.selection import best_hyperparameters, make_estimator
+from xraylatent.models.factory import make_estimator
+from xraylatent.models.names import parse_model
+from xraylatent.models.summaries import model_dataset
+from xraylatent.selection.leaderboard import best_hyperparameters
 
 log = logs.to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 family, k = parse_model(snakemake.wildcards.model)
 hyperparameters = best_hyperparameters(read_netcdf(snakemake.input.leaderboard))
 prepared = read_prepared(snakemake.input.prepared)
-model = make_estimator(family, k, hyperparameters, snakemake.params.training, snakemake.params.device)
+model = make_estimator(family, k, hyperparameters, TrainSettings(**snakemake.params.training))
 model.fit(*split_arrays(prepared)["train"])
 summary = model_dataset(prepared, model, snakemake.wildcards.model, hyperparameters)
 summary.attrs["epochs"] = model.n_epochs_

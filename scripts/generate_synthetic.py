@@ -1,7 +1,7 @@
 """Rule generate_synthetic: write raw.nc from a built-in synthetic generator."""
 
 from xraylatent import logs
-from xraylatent.datasets import SYNTHETIC_GENERATORS
+from xraylatent.data.sources import SYNTHETIC_GENERATORS
 from xraylatent.io import config_digest, write_netcdf
 
 log = logs.to_file(snakemake.log[0])

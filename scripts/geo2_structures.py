@@ -1,7 +1,7 @@
 """Rule geo2_structures: parametric Ge-centred GeO2 clusters at each pressure → structures.nc."""
 
 from xraylatent import logs
-from xraylatent.datasets.geo2_clusters import ClusterModel, generate_clusters
+from xraylatent.data.sources.geo2_clusters import ClusterModel, generate_clusters
 from xraylatent.io import config_digest, write_netcdf
 
 log = logs.to_file(snakemake.log[0])

@@ -1,8 +1,8 @@
 """Rule ingest: write raw.nc from the user's structure, spectrum and label files (source generator ingest)."""
 
 from xraylatent import logs
-from xraylatent.datasets.ingest import describe, ingest
-from xraylatent.datasets.readers import IngestError
+from xraylatent.data.sources.ingest import describe, ingest
+from xraylatent.data.sources.readers import IngestError
 from xraylatent.io import config_digest, write_netcdf
 
 log = logs.to_file(snakemake.log[0])

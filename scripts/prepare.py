@@ -1,8 +1,8 @@
 """Rule prepare: features + targets → prepared.nc (split, CV folds, standardized X and Y, scalers)."""
 
 from xraylatent import logs
+from xraylatent.data.prepare import prepare
 from xraylatent.io import config_digest, read_features, read_targets, write_netcdf
-from xraylatent.prepare import prepare
 
 log = logs.to_file(snakemake.log[0])
 split = snakemake.params.split

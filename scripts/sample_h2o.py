@@ -5,7 +5,7 @@ import os
 os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before tblite and numpy load
 
 from xraylatent import logs  # noqa: E402
-from xraylatent.datasets.h2o_md import sample_h2o  # noqa: E402
+from xraylatent.data.sources.h2o_md import sample_h2o  # noqa: E402
 from xraylatent.io import config_digest, write_netcdf  # noqa: E402
 
 log = logs.to_file(snakemake.log[0])

@@ -58,7 +58,7 @@ def test_every_schema_property_has_a_description():
 def test_paper_config_asks_for_the_study_budget():
     from math import prod
 
-    from xraylatent.selection import HYPERPARAMETERS, grid_values
+    from xraylatent.selection.candidates import HYPERPARAMETERS, grid_values
 
     config = validate_config(_config("config/paper.yaml"), SCHEMA)
     assert config["models"]["search"]["n_candidates"] == 20_000

@@ -5,9 +5,11 @@ import pytest
 import torch
 from planted import planted
 from scipy.linalg import subspace_angles
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 
-from xraylatent.eca import ECA
-from xraylatent.models import Emulator
+from xraylatent.models.eca import ECA
+from xraylatent.models.estimators import Emulator
 
 torch.set_num_threads(1)
 
@@ -18,7 +20,7 @@ def fitted_eca(n_components):
     """Emulator trained on 600 planted rows; ECA fitted on the 200 held-out rows, as the study does."""
     X, Y, basis = planted(n_components)
     emulator = Emulator((32, 32), **FAST).fit(X[:600], Y[:600])
-    return ECA(emulator, n_components=n_components).fit(X[600:], Y[600:]), X, Y, basis
+    return ECA(FrozenEstimator(emulator), n_components=n_components).fit(X[600:], Y[600:]), X, Y, basis
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_later_ranks_see_the_earlier_directions():
     Z = X @ basis
     Y = np.column_stack([2 * Z[:, 0], Z[:, 0] * Z[:, 1]])
     emulator = Emulator((32, 32), **FAST).fit(X[:600], Y[:600])
-    eca = ECA(emulator, n_components=2).fit(X[600:], Y[600:])
+    eca = ECA(FrozenEstimator(emulator), n_components=2).fit(X[600:], Y[600:])
     assert abs(eca.components_[0] @ basis[:, 0]) >= 0.99
     assert np.degrees(subspace_angles(eca.components_.T, basis)).max() <= 5
     # ECA maximises R²: through the same emulator, the planted plane can do no better.
@@ -77,7 +79,7 @@ def test_rank_one_matches_closed_form_for_linear_emulator():
     offset = total + n * np.sum((Y.mean(0) - b) ** 2)
     expected = 1 - (offset - np.cumsum(eigenvalues[::-1][:2])) / total
 
-    eca = ECA(emulator, n_components=2).fit(X, Y)
+    eca = ECA(FrozenEstimator(emulator), n_components=2).fit(X, Y)
     np.testing.assert_allclose(eca.covered_variance_, expected, atol=0.01)
     assert abs(eca.components_[0] @ eigenvectors[:, -1]) >= 0.999
 
@@ -91,11 +93,23 @@ def test_transform_expand_project(one_d):
 
 def test_bad_inputs_fail_clearly(one_d):
     eca, X, Y, _ = one_d
-    with pytest.raises(ValueError, match="X has 5 features, but the emulator was fitted with 6"):
+    with pytest.raises(ValueError, match="X has 5 features, but ECA is expecting 6 features"):
         eca.transform(X[:, :5])
-    with pytest.raises(ValueError, match="n_components"):
+    with pytest.raises(ValueError, match="n_components=7 must not exceed the number of features"):
         ECA(eca.emulator, n_components=7).fit(X, Y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         ECA(eca.emulator).fit(X, Y[:-1])
-    with pytest.raises(Exception, match="not fitted"):
-        ECA(Emulator()).fit(X, Y)
+    with pytest.raises(ValueError, match="'n_starts' parameter of ECA must be an int in the range"):
+        ECA(eca.emulator, n_starts=0).fit(X, Y)
+    with pytest.raises(NotFittedError, match="Emulator instance is not fitted"):
+        ECA(FrozenEstimator(Emulator())).fit(X, Y)
+
+
+def test_an_unfitted_emulator_is_trained_by_fit():
+    """As a scikit-learn meta-estimator, ECA fits a clone of an unfrozen emulator on its own data first."""
+    X, Y, basis = planted(1)
+    emulator = Emulator((32, 32), **FAST)
+    eca = ECA(emulator, n_components=1).fit(X, Y)
+    assert not hasattr(emulator, "net_")  # the given emulator stays unfitted; the clone is emulator_
+    assert eca.emulator_.score(X, Y) >= 0.95
+    assert abs(eca.components_ @ basis[:, 0])[0] >= 0.99

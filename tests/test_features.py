@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from xraylatent.datasets import synthetic_geo2, synthetic_h2o
-from xraylatent.features import center_distances, coulomb_matrix, featurize, h2o_internal
+from xraylatent.data.features import center_distances, coulomb_matrix, featurize, h2o_internal
+from xraylatent.data.sources import synthetic_geo2, synthetic_h2o
 
 
 def test_h2o_internal_coordinates_of_built_molecules():

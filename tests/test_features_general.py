@@ -4,7 +4,7 @@ index, and the sorted/padded Coulomb matrix for variable composition."""
 import numpy as np
 import pytest
 
-from xraylatent.features import SampleError, coulomb_matrix, featurize, internal_coordinates, sorted_coulomb
+from xraylatent.data.features import SampleError, coulomb_matrix, featurize, internal_coordinates, sorted_coulomb
 
 # H–O–O–H with O–O along x, the first H along +y, the second along +z: looking from the first O to the second,
 # the front O–H turns clockwise by 90° onto the back one, a dihedral of +90° (IUPAC).

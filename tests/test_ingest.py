@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from xraylatent.datasets.ingest import ingest, input_files
-from xraylatent.datasets.readers import IngestError
-from xraylatent.features import SampleError, featurize
+from xraylatent.data.features import SampleError, featurize
+from xraylatent.data.sources.ingest import ingest, input_files
+from xraylatent.data.sources.readers import IngestError
 
 IDS = ["w0", "w1", "w2", "w3"]
 ENERGY = np.linspace(530.0, 540.0, 11)

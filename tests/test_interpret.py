@@ -5,10 +5,17 @@ import numpy as np
 import pytest
 import xarray as xr
 from scipy.linalg import subspace_angles
+from xraylatent.interpret.components import (
+    align_signs,
+    compare_directions,
+    ordered_rotation,
+    rank_scores,
+    single_component_scores,
+)
+from xraylatent.interpret.metric import change_metric, metric_grid
 
-from xraylatent import interpret
-from xraylatent.models import NNCA, Emulator
-from xraylatent.prepare import Scaler
+from xraylatent.data.prepare import Scaler
+from xraylatent.models.estimators import NNCA, Emulator
 
 FAST = dict(learning_rate=1e-2, l2=0.0, batch_size=64, max_epochs=80, patience=10, device="cpu")
 ROTATE = dict(n_starts=4, max_iter=100)
@@ -27,7 +34,7 @@ def two_directions(n=500, seed=0):
 def rotated():
     X, Y, basis = two_directions()
     nnca = NNCA(2, (16,), random_state=3, **FAST).fit(X[:400], Y[:400])
-    rotation, covered = interpret.ordered_rotation(nnca, X[400:], Y[400:], **ROTATE)
+    rotation, covered = ordered_rotation(nnca, X[400:], Y[400:], **ROTATE)
     return nnca, rotation, covered, X[400:], Y[400:], basis
 
 
@@ -37,12 +44,12 @@ def test_rotation_keeps_span_and_total_covered_variance(rotated):
     np.testing.assert_allclose(rotation @ rotation.T, np.eye(2), atol=1e-6)
     assert np.degrees(subspace_angles(ordered.T, nnca.components_.T)).max() < 1e-3
     assert covered[-1] == pytest.approx(nnca.score(X, Y), abs=1e-6)
-    np.testing.assert_allclose(interpret.rank_scores(nnca, ordered, X, Y), covered, atol=1e-6)
+    np.testing.assert_allclose(rank_scores(nnca, ordered, X, Y), covered, atol=1e-6)
 
 
 def test_rotation_orders_by_covered_variance(rotated):
     nnca, rotation, covered, X, Y, basis = rotated
-    assert covered[0] >= interpret.single_component_scores(nnca, X, Y).max() - 1e-4
+    assert covered[0] >= single_component_scores(nnca, X, Y).max() - 1e-4
     assert covered[0] < covered[1]
     assert abs((rotation @ nnca.components_)[0] @ basis[:, 0]) >= 0.95  # rank 1 is the strong direction
 
@@ -50,12 +57,12 @@ def test_rotation_orders_by_covered_variance(rotated):
 def test_compare_directions_with_sign_alignment():
     V = np.linalg.qr(np.random.default_rng(0).normal(size=(5, 2)))[0].T
     flipped = V * np.array([[-1.0], [1.0]])
-    aligned = interpret.align_signs(V, flipped)
+    aligned = align_signs(V, flipped)
     np.testing.assert_allclose(aligned, V)
-    cosines, angles = interpret.compare_directions(V, flipped)
+    cosines, angles = compare_directions(V, flipped)
     np.testing.assert_allclose(cosines, 1.0)
     np.testing.assert_allclose(angles, 0.0, atol=1e-5)
-    swapped = interpret.compare_directions(V, V[::-1])  # same span, ranks exchanged
+    swapped = compare_directions(V, V[::-1])  # same span, ranks exchanged
     np.testing.assert_allclose(swapped[0], 0.0, atol=1e-12)
     np.testing.assert_allclose(swapped[1], 0.0, atol=1e-5)
 
@@ -67,8 +74,8 @@ def test_change_metric_zero_at_centre_and_grows_only_along_planted_direction():
     Y = np.column_stack([np.tanh(X[:, 0]), X[:, 0], np.exp(-X[:, 0] ** 2), 0.3 * X[:, 0] ** 2])
     emulator = Emulator((32,), **FAST).fit(X, Y)
     steps = np.linspace(0, 2, 5)[:, None]
-    along = interpret.change_metric(emulator, steps * np.array([[1.0, 0, 0]]), y_scaler)
-    across = interpret.change_metric(emulator, steps * np.array([[0, 1.0, 0]]), y_scaler)
+    along = change_metric(emulator, steps * np.array([[1.0, 0, 0]]), y_scaler)
+    across = change_metric(emulator, steps * np.array([[0, 1.0, 0]]), y_scaler)
     assert along[0] == 0.0
     assert np.all(np.diff(along) > 0) and along[-1] > 0.1
     assert across.max() < 0.2 * along[-1]
@@ -79,7 +86,7 @@ def test_metric_grid_masks_points_far_from_the_data():
     x_scaler = Scaler(np.array([104.0, 1.1, 1.0]), np.array([20.0, 0.1, 0.1]))
     emulator = Emulator((8,), **FAST | {"max_epochs": 5}).fit(X, X[:, :2])
     ednn_like = type("Linear", (), {"transform": staticmethod(lambda x: x[:, :1])})
-    grid = interpret.metric_grid(X, x_scaler, Scaler(np.ones(2), np.ones(2)), emulator, ednn_like,
+    grid = metric_grid(X, x_scaler, Scaler(np.ones(2), np.ones(2)), emulator, ednn_like,
                                  ["alpha", "b_long", "b_short"], ["degree", "angstrom", "angstrom"], n_points=9)
     assert grid["M"].shape == (9, 9, 9) and grid["alpha"].attrs["units"] == "degree"
     corner = grid.isel(alpha=0, b_long=0, b_short=0)

@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import torch
 import xarray as xr
+from xraylatent.data.targets import line_moments
 
-from xraylatent import inverse
-from xraylatent.models import NNCA
-from xraylatent.prepare import Scaler
-from xraylatent.targets import line_moments
+from xraylatent.data.prepare import Scaler
+from xraylatent.engine.settings import TrainSettings
+from xraylatent.interpret import inverse, leaky_ednn, reconstruction
+from xraylatent.models.estimators import NNCA
 
 FAST = dict(learning_rate=1e-2, l2=0.0, batch_size=64, max_epochs=60, patience=10, device="cpu")
 INVERT = dict(n_starts=4, max_iter=150)
@@ -62,7 +63,7 @@ def test_distances_by_element_reads_coulomb_back():
     r = np.array([[1.7, 1.9, 3.2], [1.8, 2.0, 3.4]])
     coulomb = np.zeros((2, 6))
     coulomb[:, :3] = 32 * np.array(slots[1:]) / r
-    out = inverse.distances_by_element(coulomb, slots)
+    out = reconstruction.distances_by_element(coulomb, slots)
     np.testing.assert_allclose(out["O"], [1.8, 1.9])
     np.testing.assert_allclose(out["Ge"], [3.2, 3.4])
 
@@ -74,7 +75,7 @@ def test_group_mean_targets_are_moments_of_the_mean_spectrum():
     raw = xr.Dataset({"spectrum_k": (("sample", "energy_k"), spectra), "pressure": (("sample",), [0, 0, 0, 5, 5, 5])},
                      coords={"energy_k": energy, "sample": np.arange(6)})
     windows = {"line": [0.0, 10.0]}
-    labels, Y = inverse.group_mean_targets(raw, np.array([0, 1, 3, 4]), "pressure",
+    labels, Y = reconstruction.group_mean_targets(raw, np.array([0, 1, 3, 4]), "pressure",
                                            {"type": "moments", "kind": "k", "windows": windows})
     assert labels.tolist() == [0, 5]
     expected = line_moments(energy, np.stack([spectra[[0, 1]].mean(0), spectra[[3, 4]].mean(0)]), windows)[0]
@@ -84,14 +85,14 @@ def test_group_mean_targets_are_moments_of_the_mean_spectrum():
 def test_leaky_ednn_inversion_reports_finite_condition_numbers():
     X, Y = planted_problem(300)
     y_scaler = Scaler.fit(Y)
-    net = inverse.train_leaky_ednn(X, y_scaler.transform(Y), 1, learning_rate=1e-2, max_epochs=40, patience=10,
-                                   net_options={"decoder_layers": (16,)})
-    cond = inverse.condition_numbers(net.encoder)
+    settings = TrainSettings(max_epochs=40, patience=10, device="cpu")
+    net = leaky_ednn.train_leaky_ednn(X, y_scaler.transform(Y), 1, settings, learning_rate=1e-2, decoder_layers=(16,))
+    cond = leaky_ednn.condition_numbers(net.encoder)
     assert cond.shape == (3,) and np.all(np.isfinite(cond)) and np.all(cond >= 1)
     # The encoder is exactly invertible up to its last (d→k) layer: encoding a pre-image returns T.
     T = np.random.default_rng(3).normal(size=(10, 1))
     with torch.no_grad():
-        back = net.encode(torch.as_tensor(inverse.invert_encoder(net.encoder, T), dtype=torch.float32))[0]
+        back = net.encode(torch.as_tensor(leaky_ednn.invert_encoder(net.encoder, T), dtype=torch.float32))[0]
     np.testing.assert_allclose(back.numpy(), T, rtol=1e-3, atol=1e-3)  # float32 forward pass
-    X_hat, residual = inverse.invert_leaky_ednn(net, y_scaler.transform(Y[:20]), **INVERT)
+    X_hat, residual = leaky_ednn.invert_leaky_ednn(net, y_scaler.transform(Y[:20]), **INVERT)
     assert X_hat.shape == (20, 5) and np.all(np.isfinite(X_hat)) and np.all(np.isfinite(residual))

@@ -8,7 +8,7 @@ from scipy.linalg import subspace_angles
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from xraylatent.models import EDNN, NNCA, Emulator
+from xraylatent.models.estimators import EDNN, NNCA, Emulator
 
 torch.set_num_threads(1)
 
@@ -111,7 +111,35 @@ def test_bad_inputs_fail_clearly(one_d):
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         model.fit(X, Y[:-1])
     model.fit(X, Y)
-    with pytest.raises(ValueError, match="X has 5 features, but Emulator was fitted with 6"):
+    with pytest.raises(ValueError, match="X has 5 features, but Emulator is expecting 6 features"):
         model.predict(X[:, :5])
-    with pytest.raises(ValueError, match="validation_fraction"):
-        Emulator(validation_fraction=1.0).fit(X, Y)
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        model.predict(X[0])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Emulator(hidden_layers=(8, 0)), r"'hidden_layers' parameter must be a sequence of positive integers"),
+    (lambda: Emulator(hidden_layers=8), r"'hidden_layers' parameter of Emulator must be an array-like"),
+    (lambda: EDNN(2, encoder_layers=(8,), decoder_layers=("wide",)), r"'decoder_layers' parameter must be"),
+    (lambda: NNCA(n_components=0), r"'n_components' parameter of NNCA must be an int in the range \[1, inf\)"),
+    (lambda: NNCA(n_components=7), r"n_components=7 must not exceed the number of features \(6\)"),
+    (lambda: EDNN(n_components=7), r"n_components=7 must not exceed the number of features \(6\)"),
+    (lambda: Emulator(learning_rate=0.0), r"'learning_rate' parameter of Emulator must be a float in the range "
+                                          r"\(0.0, inf\)"),
+    (lambda: Emulator(l2="none"), r"'l2' parameter of Emulator must be a float in the range \[0.0, inf\)"),
+    (lambda: Emulator(max_epochs=0), r"'max_epochs' parameter of Emulator must be an int in the range"),
+    (lambda: Emulator(validation_fraction=1.0), r"'validation_fraction' parameter of Emulator must be a float in "
+                                                r"the range \[0.0, 1.0\)"),
+])
+def test_bad_parameters_are_named_errors_at_fit(one_d, make, message):
+    X, Y, *_ = one_d
+    model = make()  # constructing never fails (scikit-learn convention); fit validates
+    with pytest.raises(ValueError, match=message):
+        model.set_params(max_epochs=model.max_epochs).fit(X, Y)
+
+
+def test_too_few_rows_for_a_validation_split_is_a_named_error(one_d):
+    X, Y, *_ = one_d
+    with pytest.raises(ValueError, match="validation_fraction=0.5 must be in \\[0, 1\\) and leave training and "
+                                         "validation rows among 1 samples"):
+        Emulator((8,), **dict(TINY, validation_fraction=0.5)).fit(X[:1], Y[:1])

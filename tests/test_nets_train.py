@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from xraylatent import backprop
-from xraylatent.inverse import leaky_ednn
-from xraylatent.nets import StackedEDNN, StackedMLP, StackedNNCA, member_generators
-from xraylatent.optim import StackedAdam
-from xraylatent.train import masked_mse, predict_stack, train_stack
+from xraylatent.engine import backprop
+from xraylatent.engine.nets import StackedEDNN, StackedMLP, StackedNNCA, member_generators
+from xraylatent.engine.optim import StackedAdam
+from xraylatent.engine.train import masked_mse, predict_stack, train_stack
+from xraylatent.interpret.leaky_ednn import leaky_ednn
 
 torch.set_num_threads(1)
 

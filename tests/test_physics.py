@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xraylatent.datasets import geo2_clusters, geo2_spectra, h2o_md, h2o_spectra
-from xraylatent.features import coulomb_matrix
+from xraylatent.data.features import coulomb_matrix
+from xraylatent.data.sources import geo2_clusters, geo2_spectra, h2o_md, h2o_spectra
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from xraylatent.prepare import Scaler, prepare, scalers, split_samples
+from xraylatent.data.prepare import Scaler, prepare, scalers, split_samples
 
 
 def test_split_is_deterministic_disjoint_and_covers_every_sample():

@@ -13,7 +13,7 @@ import yaml
 from conftest import DATA
 from snakemake_api import snakemake
 
-from xraylatent.datasets import SYNTHETIC_GENERATORS
+from xraylatent.data.sources import SYNTHETIC_GENERATORS
 from xraylatent.io import write_netcdf
 
 pytestmark = pytest.mark.slow

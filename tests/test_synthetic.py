@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.stats import pearsonr
 
-from xraylatent.datasets import synthetic_geo2, synthetic_h2o
+from xraylatent.data.sources import synthetic_geo2, synthetic_h2o
 
 
 def test_h2o_spectra_depend_only_on_the_planted_directions():

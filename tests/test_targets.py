@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from xraylatent.lineshapes import gaussian
-from xraylatent.targets import build_targets, energy_grid, line_moments, spectrum_on_grid
+from xraylatent.data.targets import build_targets, line_moments
+from xraylatent.spectra import energy_grid, gaussian, spectrum_on_grid
 
 
 def test_moments_of_an_analytic_gaussian_line():

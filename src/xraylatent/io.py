@@ -1,4 +1,4 @@
-"""The NetCDF contract between workflow rules (design.md): atomic writes, validated reads.
+"""The NetCDF contract between workflow rules (docs/architecture.md): atomic writes, validated reads.
 
 Every file carries provenance attrs (``xraylatent_version``, ``created_by``, ``config_digest``) and a
 ``units`` attr on every variable that has units. Readers check dimensions, required variables, finite

@@ -1,4 +1,4 @@
-"""Generalized R² (method.md §2): covered target variance over all channels at once."""
+"""Generalized R² (docs/method.md §2): covered target variance over all channels at once."""
 
 from __future__ import annotations
 

@@ -1,0 +1,22 @@
+"""Rule plot_reconstruction: reconstruction summary table and figure over all k — distances per group for
+Coulomb-matrix data with a group label (the study's Fig. 5), else reconstructed vs true features."""
+
+from pathlib import Path
+
+from xraylatent import logs
+from xraylatent.io import read_netcdf
+from xraylatent.report.figures import save
+from xraylatent.report.interpret_figures import distances_vs_group, reconstructed_vs_true
+from xraylatent.report.tables import reconstruction_markdown
+
+log = logs.to_file(snakemake.log[0])
+recons = {k: read_netcdf(path) for k, path in zip(snakemake.params.latent_dims, snakemake.input)}
+title = f"{snakemake.params.description or snakemake.wildcards.dataset} / {snakemake.wildcards.target}"
+if "distance_hat" in next(iter(recons.values())):
+    fig = distances_vs_group(recons, title)
+else:
+    fig = reconstructed_vs_true(recons, title)
+save(fig, snakemake.output.figure, dpi=snakemake.params.dpi)
+table = reconstruction_markdown(recons)
+Path(snakemake.output.table).write_text(table)
+log.info("reconstruction:\n%s", table)

@@ -1,0 +1,245 @@
+"""scikit-learn-style estimators over a stack of one network: Emulator (x → s), EDNN and NNCA (x → t → s).
+
+``fit(X, Y)`` holds out ``validation_fraction`` of the rows (seeded) for early stopping and trains with
+:func:`xraylatent.engine.train.train_stack` (loss convention there); ``score`` is the generalized R²
+(docs/method.md §2). Parameters are validated at ``fit`` (``_parameter_constraints``), so a bad value is a
+named error, not a torch traceback. ``save``/``load`` keep hyperparameters and weights in one torch file.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array, check_is_fitted, check_random_state, validate_data
+
+from xraylatent.engine.nets import StackedEDNN, StackedMLP, StackedNNCA, member_generators
+from xraylatent.engine.settings import TrainSettings
+from xraylatent.engine.train import predict_stack, resolve_device, train_stack, validation_split
+from xraylatent.metrics import generalized_r2
+
+TRAINING_CONSTRAINTS = {
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "l2": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "random_state": ["random_state"],
+    "device": [str, torch.device],
+}
+LAYERS = ["array-like"]  # a sequence of positive layer widths; checked by _check_layers
+N_COMPONENTS = [Interval(Integral, 1, None, closed="left")]
+
+
+def seed_of(random_state) -> int:
+    """An integer seed from a scikit-learn ``random_state`` (an int is used as it is)."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _check_layers(name: str, layers) -> tuple[int, ...]:
+    widths = tuple(layers)
+    if not all(isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in widths):
+        raise ValueError(f"The '{name}' parameter must be a sequence of positive integers (layer widths), "
+                         f"got {layers!r}")
+    return widths
+
+
+class _NetEstimator(RegressorMixin, BaseEstimator):
+    """Shared fit/predict/save for the estimators below; subclasses define ``build_net``."""
+
+    def build_net(self, n_features: int, n_targets: int, generators) -> torch.nn.Module:
+        """A fresh stack with one member per generator, shaped by this estimator's hyperparameters."""
+        raise NotImplementedError
+
+    _parameter_constraints = dict(TRAINING_CONSTRAINTS)
+
+    def _set_training(self, learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                      device) -> None:
+        """Store the training parameters every estimator's ``__init__`` takes (unchanged, under the argument
+        names, as scikit-learn's ``get_params`` expects)."""
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+
+    def _settings(self) -> TrainSettings:
+        return TrainSettings(batch_size=self.batch_size, max_epochs=self.max_epochs, patience=self.patience,
+                             validation_fraction=self.validation_fraction, seed=seed_of(self.random_state),
+                             device=self.device)
+
+    def _check_hyperparameters(self, n_features: int) -> None:
+        """Checks beyond ``_parameter_constraints``: layer widths, and what must fit the data's shape."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, Y):
+        X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True, dtype=np.float64)
+        self._check_hyperparameters(X.shape[1])
+        self._single_target = Y.ndim == 1
+        Y = Y.reshape(len(Y), -1)
+        self.n_targets_ = Y.shape[1]
+        settings = self._settings()
+        train_mask, val_mask = validation_split(len(X), settings.validation_fraction, settings.seed)
+        result = train_stack(self.build_net(X.shape[1], Y.shape[1], member_generators([settings.seed])),
+                             X, Y, train_mask, val_mask, learning_rate=self.learning_rate, l2=self.l2,
+                             **settings.trainer_options())
+        self.net_ = result.model
+        self.n_epochs_ = int(result.epochs[0])
+        self.best_loss_ = float(result.best_loss[0])
+        self.loss_curve_ = result.train_loss[0]
+        self.validation_loss_curve_ = result.val_loss[0]
+        return self
+
+    def _check_X(self, X) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        X = self._check_X(X)
+        out = predict_stack(self.net_, X)[0].numpy().astype(np.float64)
+        return out[:, 0] if self._single_target else out
+
+    def score(self, X, Y, sample_weight=None) -> float:
+        """Generalized R² of ``predict(X)`` against Y (sample weights are not supported)."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by the generalized R²")
+        return generalized_r2(Y, self.predict(X))
+
+    def save(self, path) -> None:
+        """Write hyperparameters, weights and training history to ``path`` (one torch file)."""
+        check_is_fitted(self, "net_")
+        torch.save(
+            {
+                "class": type(self).__name__,
+                "params": self.get_params(),
+                "shape": (self.n_features_in_, self.n_targets_, self._single_target),
+                "history": (self.n_epochs_, self.best_loss_, self.loss_curve_.tolist(),
+                            self.validation_loss_curve_.tolist()),
+                "state_dict": {k: v.cpu() for k, v in self.net_.state_dict().items()},
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path):
+        """Rebuild a model written by :meth:`save`, on the device its ``device`` parameter names."""
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if payload["class"] != cls.__name__:
+            raise ValueError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
+        model = cls(**payload["params"])
+        model.n_features_in_, model.n_targets_, model._single_target = payload["shape"]
+        model.n_epochs_, model.best_loss_, train_curve, val_curve = payload["history"]
+        model.loss_curve_, model.validation_loss_curve_ = np.array(train_curve), np.array(val_curve)
+        net = model.build_net(model.n_features_in_, model.n_targets_, member_generators([0]))
+        net.load_state_dict(payload["state_dict"])
+        model.net_ = net.to(resolve_device(model.device))
+        return model
+
+
+class Emulator(_NetEstimator):
+    """Plain ReLU MLP x → s (ECA's emulator, docs/method.md §5); ``hidden_layers=()`` is a linear model."""
+
+    _parameter_constraints = {**TRAINING_CONSTRAINTS, "hidden_layers": LAYERS}
+
+    def __init__(self, hidden_layers=(64, 64), *, learning_rate=1e-3, l2=1e-5, batch_size=64, max_epochs=500,
+                 patience=20, validation_fraction=0.1, random_state=0, device="auto"):
+        self.hidden_layers = hidden_layers
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
+
+    def _check_hyperparameters(self, n_features):
+        _check_layers("hidden_layers", self.hidden_layers)
+
+    def build_net(self, n_features, n_targets, generators):
+        return StackedMLP([n_features, *self.hidden_layers, n_targets], generators)
+
+
+class _LatentEstimator(_NetEstimator):
+    """A model with a k-value bottleneck: ``transform`` gives the latent scores, ``decode`` maps them on."""
+
+    def _check_hyperparameters(self, n_features):
+        if self.n_components > n_features:
+            raise ValueError(f"n_components={self.n_components} must not exceed the number of features "
+                             f"({n_features}): a bottleneck wider than the input explains nothing")
+
+    def transform(self, X) -> np.ndarray:
+        """Latent scores t (n×k)."""
+        X = self._check_X(X)
+        return predict_stack(self.net_.encode, X)[0].numpy().astype(np.float64)
+
+    def decode(self, T) -> np.ndarray:
+        """Predicted targets for latent scores T (n×k): the decoder alone (used to invert spectra, docs/method.md
+        §9)."""
+        check_is_fitted(self, "net_")
+        T = check_array(T, dtype=np.float64)
+        if T.shape[1] != self.n_components:
+            raise ValueError(f"T has {T.shape[1]} columns, but the model has {self.n_components} components")
+        out = predict_stack(self.net_.decode, T)[0].numpy().astype(np.float64)
+        return out[:, 0] if self._single_target else out
+
+
+class EDNN(_LatentEstimator):
+    """Encoder–decoder network (docs/method.md §4); L2 on encoder and decoder weights."""
+
+    _parameter_constraints = {**TRAINING_CONSTRAINTS, "n_components": N_COMPONENTS, "encoder_layers": LAYERS,
+                              "decoder_layers": LAYERS}
+
+    def __init__(self, n_components=1, encoder_layers=(64,), decoder_layers=(64,), *, learning_rate=1e-3,
+                 l2=1e-5, batch_size=64, max_epochs=500, patience=20, validation_fraction=0.1, random_state=0,
+                 device="auto"):
+        self.n_components = n_components
+        self.encoder_layers = encoder_layers
+        self.decoder_layers = decoder_layers
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
+
+    def _check_hyperparameters(self, n_features):
+        super()._check_hyperparameters(n_features)
+        _check_layers("encoder_layers", self.encoder_layers)
+        _check_layers("decoder_layers", self.decoder_layers)
+
+    def build_net(self, n_features, n_targets, generators):
+        return StackedEDNN(n_features, n_targets, self.n_components, self.encoder_layers, self.decoder_layers,
+                           generators)
+
+
+class NNCA(_LatentEstimator):
+    """Neural-network component analysis (docs/method.md §6): t = V x with orthonormal V, MLP decoder.
+
+    L2 acts on the decoder weights only. ``components_`` (k×d) are the directions, like PCA's.
+    """
+
+    _parameter_constraints = {**TRAINING_CONSTRAINTS, "n_components": N_COMPONENTS, "decoder_layers": LAYERS}
+
+    def __init__(self, n_components=1, decoder_layers=(64, 64), *, learning_rate=1e-3, l2=1e-5, batch_size=64,
+                 max_epochs=500, patience=20, validation_fraction=0.1, random_state=0, device="auto"):
+        self.n_components = n_components
+        self.decoder_layers = decoder_layers
+        self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
+                           device)
+
+    def _check_hyperparameters(self, n_features):
+        super()._check_hyperparameters(n_features)
+        _check_layers("decoder_layers", self.decoder_layers)
+
+    def build_net(self, n_features, n_targets, generators):
+        return StackedNNCA(n_features, n_targets, self.n_components, self.decoder_layers, generators)
+
+    @property
+    def components_(self) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        with torch.no_grad():
+            return self.net_.components()[0].cpu().numpy().astype(np.float64)
+
+    def expand(self, T) -> np.ndarray:
+        """Map latent scores back to feature space: x ≈ Vᵀ t, i.e. T @ components_."""
+        return check_array(T, dtype=np.float64) @ self.components_

@@ -1,0 +1,1 @@
+"""What a user reads: result tables (Markdown, CSV) and figures (PNG)."""

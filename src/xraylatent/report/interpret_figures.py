@@ -1,0 +1,171 @@
+"""Interpretation figures (docs/method.md §8–9): isosurfaces of the spectral change metric beside the EDNN
+bottleneck, ECA/NNCA component weights, and structures reconstructed from spectra. Save with
+:func:`xraylatent.report.figures.save`."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from mpl_toolkits.mplot3d.art3d import Poly3DCollection  # noqa: E402
+from skimage.measure import marching_cubes  # noqa: E402
+
+UNIT_LABELS = {"degree": "°", "angstrom": "Å"}
+MODEL_COLORS = {"eca": "C3", "nnca": "C0", "ednn_leaky": "C2"}
+
+
+def axis_label(name: str, units: str) -> str:
+    return f"{name} ({UNIT_LABELS.get(units, units)})"
+
+
+def _padded(values: np.ndarray, fraction: float) -> tuple[float, float]:
+    """Axis limits around ``values`` widened by ``fraction`` of their range on each side (at least 5 % of
+    their magnitude): reconstructions that run far off (unstable inversions) leave the frame rather than
+    squash the data."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = max(fraction * (high - low), 0.05 * max(abs(low), abs(high)))
+    return low - pad, high + pad
+
+
+def _isosurface(ax, grid: xr.DataArray, mask: np.ndarray, level: float, color) -> None:
+    """One isosurface of ``grid`` (3-D, physical coordinates) at ``level``, restricted to ``mask``."""
+    axes = [grid[dim].values for dim in grid.dims]
+    spacing = tuple(float(a[1] - a[0]) for a in axes)
+    verts, faces, _, _ = marching_cubes(grid.values, level, spacing=spacing, mask=mask)
+    if len(faces):
+        verts = verts + np.array([a[0] for a in axes])
+        ax.add_collection3d(Poly3DCollection(verts[faces], facecolor=color, alpha=0.35, linewidth=0))
+
+
+def _levels(values: np.ndarray, mask: np.ndarray, quantiles=(0.2, 0.5, 0.8)) -> np.ndarray:
+    """Isosurface levels at quantiles of the values near the data."""
+    return np.quantile(values[mask], quantiles)
+
+
+def _arrows(ax, components: xr.Dataset) -> list:
+    """ECA and ordered-NNCA directions of the largest k as double-headed arrows (±1 standardized
+    units) through the data centre, in physical axes; returns legend handles."""
+    k = int(components["k"].values.max())
+    centre, scale = components["x_mean"].values, components["x_scale"].values
+    handles = []
+    for family, color in (("eca", MODEL_COLORS["eca"]), ("nnca", MODEL_COLORS["nnca"])):
+        for rank, style in zip(range(1, k + 1), ("-", "--", ":")):
+            step = components[f"V_{family}"].sel(k=k, rank=rank).values * scale
+            for sign in (1, -1):
+                ax.quiver(*centre, *(sign * step), color=color, linestyle=style, arrow_length_ratio=0.2, lw=1.6)
+            handles.append(Line2D([], [], color=color, ls=style, label=f"{family.upper()} rank {rank} (k={k})"))
+    return handles
+
+
+def isosurfaces(grids: dict[str, xr.Dataset], components: dict[str, xr.Dataset], title: str = ""):
+    """One row per target: isosurfaces of M (left) and of the one-component EDNN's bottleneck (right)
+    over (α, b_l, b_s), near the data only, with the ECA and NNCA directions through the data centre."""
+    fig = plt.figure(figsize=(11, 4.6 * len(grids)))
+    for row, (target, grid) in enumerate(grids.items()):
+        mask = grid["mask"].values.astype(bool)
+        for col, (name, label) in enumerate((("M", "spectral change M"), ("activation", "EDNN k=1 bottleneck"))):
+            ax = fig.add_subplot(len(grids), 2, 2 * row + col + 1, projection="3d")
+            colors = plt.cm.plasma(np.linspace(0.15, 0.85, 3))
+            levels = _levels(grid[name].values, mask)
+            for level, color in zip(levels, colors):
+                _isosurface(ax, grid[name], mask, level, color)
+            handles = _arrows(ax, components[target])
+            handles += [Line2D([], [], color=c, lw=6, alpha=0.5, label=f"{label} = {lv:.3g}")
+                        for lv, c in zip(levels, colors)]
+            dims = grid[name].dims
+            ax.set(xlim=grid[dims[0]].values[[0, -1]], ylim=grid[dims[1]].values[[0, -1]],
+                   zlim=grid[dims[2]].values[[0, -1]], title=f"{target.upper()}: {label}")
+            for setter, dim in zip((ax.set_xlabel, ax.set_ylabel, ax.set_zlabel), dims):
+                setter(axis_label(dim, grid[dim].attrs.get("units", "")), fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.legend(handles=handles, fontsize=6, loc="upper left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def components(ds: xr.Dataset, title: str = ""):
+    """Per k (rows): the weights of each rank's ECA and ordered-NNCA direction over the features (one
+    panel per rank), and the covered variance per rank of both (last column)."""
+    ks, features = ds["k"].values, ds["feature"].values
+    n_cols = int(ks.max()) + 1
+    fig, axes = plt.subplots(len(ks), n_cols, figsize=(max(4.0, 0.28 * len(features)) * n_cols, 3.2 * len(ks)),
+                             squeeze=False)
+    positions = np.arange(len(features))
+    for row, k in enumerate(ks):
+        for rank in range(1, n_cols):
+            ax = axes[row, rank - 1]
+            if rank > k:
+                ax.axis("off")
+                continue
+            sel = ds.sel(k=k, rank=rank)
+            for offset, family in ((-0.2, "eca"), (0.2, "nnca")):
+                ax.bar(positions + offset, sel[f"V_{family}"].values, 0.4, color=MODEL_COLORS[family],
+                       label=family.upper())
+            ax.axhline(0, color="k", lw=0.6)
+            ax.set_xticks(positions, features, rotation=90, fontsize=6)
+            ax.set(title=f"k={k}, rank {rank}: |cos| = {float(sel['cosine']):.2f}", ylabel="weight")
+            ax.legend(fontsize=7)
+        ax = axes[row, -1]
+        for family in ("eca", "nnca"):
+            for split, style in (("train", "--"), ("test", "-")):
+                ax.plot(np.arange(1, k + 1), ds[f"covered_{family}"].sel(k=k, split=split).values[:k],
+                        style, marker="o", color=MODEL_COLORS[family], label=f"{family.upper()} {split}")
+        ax.set(title=f"k={k}: covered variance", xlabel="rank", ylabel="R²", xticks=np.arange(1, k + 1))
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def distances_vs_group(recons: dict[int, xr.Dataset], title: str = ""):
+    """Reconstructed mean centre–neighbour distance per element against the group label (pressure), one
+    panel per element, a line per model and k, beside the test set's known means (the study's Fig. 5)."""
+    first = next(iter(recons.values()))
+    elements, group = first["element"].values, first.attrs["group"]
+    fig, axes = plt.subplots(1, len(elements), figsize=(4.6 * len(elements), 3.6), squeeze=False)
+    for ax, element in zip(axes[0], elements):
+        x = first["group"].values
+        ax.plot(x, first["distance_true"].sel(element=element), "ko-", lw=2, label="test-set mean (known)")
+        for k, ds in recons.items():
+            for model in ds["model"].values:
+                ax.plot(x, ds["distance_hat"].sel(model=model, element=element), marker="s",
+                        ls="-" if k == 1 else "--", color=MODEL_COLORS.get(str(model), "C7"),
+                        alpha=1.0 if k == 1 else 0.7, label=f"{str(model).upper()} k={k}")
+        unit = first["group"].attrs.get("units", "")
+        known = first["distance_true"].sel(element=element).values
+        ax.set(title=f"mean {first.attrs['center']}–{element}", xlabel=f"{group} ({unit})", ylabel="distance (Å)",
+               ylim=_padded(known, 1.0))
+        ax.legend(fontsize=6)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def reconstructed_vs_true(recons: dict[int, xr.Dataset], title: str = "", max_features: int = 6):
+    """Test samples: reconstructed against true feature values (physical units), one row per k, one
+    column per feature (the ``max_features`` best reconstructed by the first model), a colour per model."""
+    first = next(iter(recons.values()))
+    best = np.argsort(-np.nan_to_num(first["r2"].isel(model=0).values, nan=-np.inf))[:max_features]
+    features = first["feature"].values[sorted(best)]
+    fig, axes = plt.subplots(len(recons), len(features), figsize=(3.3 * len(features), 3.2 * len(recons)),
+                             squeeze=False)
+    for row, (k, ds) in enumerate(recons.items()):
+        for ax, feature in zip(axes[row], features):
+            true = ds["x_true"].sel(feature=feature).values
+            for model in ds["model"].values:
+                r2 = float(ds["r2"].sel(model=model, feature=feature))
+                ax.scatter(true, ds["x_hat"].sel(model=model, feature=feature), s=6, alpha=0.6,
+                           color=MODEL_COLORS.get(str(model), "C7"), label=f"{str(model).upper()} R²={r2:.2f}")
+            ax.plot(true[[true.argmin(), true.argmax()]], true[[true.argmin(), true.argmax()]], "k:", lw=1)
+            ax.set_ylim(_padded(true, 0.5))
+            unit = UNIT_LABELS.get(str(ds["feature_units"].sel(feature=feature).values), "")
+            ax.set(title=f"k={k}: {feature}", xlabel=f"true ({unit})", ylabel=f"reconstructed ({unit})")
+            ax.legend(fontsize=6)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,39 @@
+"""The models/{model}.nc summaries: scores, latent values, basis, and ECA's per-rank R² on both splits."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from xraylatent.models.estimators import NNCA, Emulator
+from xraylatent.models.summaries import fit_eca, model_dataset
+
+
+def _prepared(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    Y = np.column_stack([np.sin(X[:, 0]), np.cos(X[:, 0]), X[:, 0] ** 2 / 3])
+    split = np.where(np.arange(n) < 0.8 * n, "train", "test")
+    return xr.Dataset({"X": (("sample", "feature"), X), "Y": (("sample", "channel"), Y),
+                       "split": (("sample",), split), "sample_id": (("sample",), np.arange(n).astype(str))},
+                      coords={"sample": np.arange(n), "feature": ["a", "b", "c"]})
+
+
+def test_model_dataset_holds_scores_latent_values_and_basis():
+    prepared = _prepared()
+    model = NNCA(1, (16,), learning_rate=0.01, max_epochs=60, device="cpu").fit(
+        prepared["X"].values[:160], prepared["Y"].values[:160])
+    ds = model_dataset(prepared, model, "nnca_k1", {"depth": 1, "width": 16})
+    assert ds["t"].dims == ("sample", "component") and ds["t"].shape == (200, 1)
+    assert ds["V"].shape == (1, 3)
+    assert ds.attrs["hp_width"] == 16 and ds.attrs["test_r2"] > 0.8
+    assert abs(ds["V"].values[0, 0]) > 0.95  # the planted direction is feature a
+
+
+def test_eca_dataset_reports_ranks_on_both_splits():
+    prepared = _prepared()
+    emulator = Emulator((32,), learning_rate=0.01, max_epochs=80, device="cpu").fit(
+        prepared["X"].values[:160], prepared["Y"].values[:160])
+    _, ds = fit_eca(prepared, emulator, 2, "test", n_starts=3, max_iter=100)
+    assert ds["covered_variance_test"].shape == (2,) and ds["covered_variance_train"].shape == (2,)
+    assert ds["covered_variance_test"].values[0] == pytest.approx(ds.attrs["test_r2"], abs=0.05)
+    assert ds.attrs["fit_on"] == "test" and ds.attrs["emulator_test_r2"] > 0.8
