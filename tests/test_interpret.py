@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import xarray as xr
 from scipy.linalg import subspace_angles
+
+from xraylatent.data.prepare import Scaler
 from xraylatent.interpret.components import (
     align_signs,
     compare_directions,
@@ -13,8 +15,6 @@ from xraylatent.interpret.components import (
     single_component_scores,
 )
 from xraylatent.interpret.metric import change_metric, metric_grid
-
-from xraylatent.data.prepare import Scaler
 from xraylatent.models.estimators import NNCA, Emulator
 
 FAST = dict(learning_rate=1e-2, l2=0.0, batch_size=64, max_epochs=80, patience=10, device="cpu")

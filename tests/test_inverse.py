@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 import xarray as xr
-from xraylatent.data.targets import line_moments
 
 from xraylatent.data.prepare import Scaler
+from xraylatent.data.targets import line_moments
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.interpret import inverse, leaky_ednn, reconstruction
 from xraylatent.models.estimators import NNCA
