@@ -3,7 +3,6 @@ change metric M on planted data."""
 
 import numpy as np
 import pytest
-import xarray as xr
 from scipy.linalg import subspace_angles
 
 from xraylatent.data.prepare import Scaler
@@ -93,4 +92,11 @@ def test_metric_grid_masks_points_far_from_the_data():
     centre = grid.sel(alpha=104.0, b_long=1.1, b_short=1.0, method="nearest")
     assert int(corner["mask"]) == 0 and int(centre["mask"]) == 1
     np.testing.assert_allclose(grid["activation"].isel(b_long=0, b_short=0), (grid["alpha"] - 104.0) / 20.0)
-    assert isinstance(grid, xr.Dataset)
+    # Axes span the data's physical range; M at each point is the metric of that point.
+    physical = x_scaler.inverse(X)
+    np.testing.assert_allclose(grid["b_short"].values[[0, -1]], [physical[:, 2].min(), physical[:, 2].max()])
+    point = grid.isel(alpha=2, b_long=5, b_short=7)
+    x = x_scaler.transform([[float(point["alpha"]), float(point["b_long"]), float(point["b_short"])]])
+    expected = change_metric(emulator, x, Scaler(np.ones(2), np.ones(2)))[0]
+    assert float(point["M"]) == pytest.approx(expected, rel=1e-6)
+    assert int(point["mask"]) == int(np.linalg.norm(X - x, axis=1).min() <= grid.attrs["max_distance"])

@@ -50,6 +50,14 @@ def test_eca_decoder_goes_through_the_expansion(nnca_problem):
         torch.testing.assert_close(decode_eca(t), nnca.net_.decode(t), atol=1e-5, rtol=1e-5)
 
 
+def test_condition_numbers_see_an_ill_conditioned_layer():
+    net = leaky_ednn.leaky_ednn(5, 3, 1, square_layers=1)
+    with torch.no_grad():
+        net.encoder.layers[0].weight[0] = torch.diag(torch.tensor([1.0, 1.0, 1.0, 1.0, 1e-4]))
+        net.encoder.layers[1].weight[0] = torch.tensor([[3.0], [0.0], [0.0], [0.0], [4.0]])
+    np.testing.assert_allclose(leaky_ednn.condition_numbers(net.encoder), [1e4, 1.0], rtol=1e-4)
+
+
 def test_feature_scores_flag_constant_reconstruction():
     X = np.random.default_rng(1).normal(size=(50, 2))
     scores = inverse.feature_scores(X, np.column_stack([X[:, 0], np.full(50, 0.01)]))
@@ -88,11 +96,18 @@ def test_leaky_ednn_inversion_reports_finite_condition_numbers():
     settings = TrainSettings(max_epochs=40, patience=10, device="cpu")
     net = leaky_ednn.train_leaky_ednn(X, y_scaler.transform(Y), 1, settings, learning_rate=1e-2, decoder_layers=(16,))
     cond = leaky_ednn.condition_numbers(net.encoder)
-    assert cond.shape == (3,) and np.all(np.isfinite(cond)) and np.all(cond >= 1)
+    weights = [layer.weight[0].detach().double().numpy() for layer in net.encoder.layers]
+    singular = [np.linalg.svd(w, compute_uv=False) for w in weights]
+    np.testing.assert_allclose(cond, [s.max() / s.min() for s in singular], rtol=1e-6)
+    assert len(cond) == 3  # two square Leaky-ReLU layers, then the d→k bottleneck
     # The encoder is exactly invertible up to its last (d→k) layer: encoding a pre-image returns T.
     T = np.random.default_rng(3).normal(size=(10, 1))
     with torch.no_grad():
         back = net.encode(torch.as_tensor(leaky_ednn.invert_encoder(net.encoder, T), dtype=torch.float32))[0]
     np.testing.assert_allclose(back.numpy(), T, rtol=1e-3, atol=1e-3)  # float32 forward pass
-    X_hat, residual = leaky_ednn.invert_leaky_ednn(net, y_scaler.transform(Y[:20]), **INVERT)
-    assert X_hat.shape == (20, 5) and np.all(np.isfinite(X_hat)) and np.all(np.isfinite(residual))
+    targets = y_scaler.transform(Y[:20])
+    X_hat, residual = leaky_ednn.invert_leaky_ednn(net, targets, **INVERT)
+    # The pre-images predict what the latent fit reached: the network maps x̂ back to its fitted spectra.
+    with torch.no_grad():
+        predicted = net(torch.as_tensor(X_hat, dtype=torch.float32))[0].double().numpy()
+    np.testing.assert_allclose(((predicted - targets) ** 2).mean(axis=1), residual, rtol=1e-2, atol=1e-4)

@@ -23,8 +23,11 @@ def test_model_dataset_holds_scores_latent_values_and_basis():
     model = NNCA(1, (16,), learning_rate=0.01, max_epochs=60, device="cpu").fit(
         prepared["X"].values[:160], prepared["Y"].values[:160])
     ds = model_dataset(prepared, model, "nnca_k1", {"depth": 1, "width": 16})
-    assert ds["t"].dims == ("sample", "component") and ds["t"].shape == (200, 1)
-    assert ds["V"].shape == (1, 3)
+    assert ds["t"].dims == ("sample", "component") and ds["t"].attrs["units"] == "1"
+    np.testing.assert_allclose(ds["t"].values, prepared["X"].values @ model.components_.T, atol=1e-5)
+    np.testing.assert_array_equal(ds["V"].values, model.components_)
+    np.testing.assert_array_equal(ds["sample_id"].values, prepared["sample_id"].values)
+    assert ds.attrs["test_r2"] == pytest.approx(model.score(prepared["X"].values[160:], prepared["Y"].values[160:]))
     assert ds.attrs["hp_width"] == 16 and ds.attrs["test_r2"] > 0.8
     assert abs(ds["V"].values[0, 0]) > 0.95  # the planted direction is feature a
 

@@ -36,8 +36,10 @@ def test_r2_table_has_every_family(finished_run):
     assert lines[0] == "| system | target | k | EDNN | NNCA | ECA | emulator |"
     assert {line.split(" | ")[0] for line in lines[2:]} == {"| geo2_tiny", "| h2o_tiny"}
     model = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/models/nnca_k1.nc")
-    assert model["V"].shape == (1, 21) and model["t"].shape == (60, 1)
+    prepared = io.read_prepared(workdir / "results/geo2_tiny/kbeta/prepared.nc")
+    assert model["V"].dims == ("component", "feature") and model["V"].sizes["feature"] == 21
     np.testing.assert_allclose(model["V"].values @ model["V"].values.T, [[1.0]], atol=1e-6)
+    np.testing.assert_allclose(model["t"].values, prepared["X"].values @ model["V"].values.T, atol=1e-5)
     board = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/selection/ednn_k1/leaderboard.nc")
     assert board.sizes == {"candidate": 2, "fold": 3}
     assert board["mean_cv_r2"].values[0] == board.attrs["best_mean_cv_r2"]
