@@ -34,4 +34,5 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 clean:
-	rm -rf results logs benchmarks .snakemake
+	rm -rf results logs .snakemake
+	find benchmarks -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +  # per-rule records; keep make bench's results
