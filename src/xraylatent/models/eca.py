@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MultiOutputMixin, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -29,7 +29,7 @@ def _directions(u: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=1, keepdim=True)
 
 
-class ECA(TransformerMixin, BaseEstimator):
+class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
     """ECA through an emulator; ``components_`` (k×d) are ordered by rank, orthonormal.
 
     ``fit`` fits a clone of ``emulator`` on the same data, then the directions. The study trains the
@@ -37,7 +37,8 @@ class ECA(TransformerMixin, BaseEstimator):
     :class:`sklearn.frozen.FrozenEstimator`, which ``fit`` leaves as it is. The emulator needs ``predict``
     and a stacked torch network ``net_`` (:class:`~xraylatent.models.estimators.Emulator`).
     ``covered_variance_[j]`` is the R² of rank j+1 on the data given to ``fit``; ``rank_scores`` evaluates
-    the same on other data (docs/method.md §5 asks for both test- and train-set values).
+    the same on other data (docs/method.md §5 asks for both test- and train-set values). ``n_iter_`` is the
+    number of optimiser steps each rank took: always ``max_iter``, the search has a fixed budget.
     """
 
     _parameter_constraints = {
@@ -68,16 +69,22 @@ class ECA(TransformerMixin, BaseEstimator):
         check_is_fitted(self.emulator_, "net_")  # a frozen emulator must have been trained
         net = self.emulator_.net_
         device = next(net.parameters()).device
-        x = torch.as_tensor(X, dtype=torch.float32, device=device)
-        y = torch.as_tensor(Y.reshape(len(Y), -1), dtype=torch.float32, device=device)
+        x = torch.tensor(X, dtype=torch.float32, device=device)  # a float32 copy (X may be read-only)
+        y = torch.tensor(Y.reshape(len(Y), -1), dtype=torch.float32, device=device)
         generator = torch.Generator().manual_seed(seed_of(self.random_state))
         basis = torch.zeros(0, X.shape[1], device=device)
         for _ in range(self.n_components):
             starts = torch.randn(self.n_starts, X.shape[1], generator=generator).to(device)
             basis = torch.cat([basis, self._best_direction(net, x, y, basis, starts)[None]])
         self.components_ = basis.cpu().numpy().astype(np.float64)
+        self.n_iter_ = self.max_iter
         self.covered_variance_ = self.rank_scores(X, Y)
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True  # the directions are those that explain Y
+        return tags
 
     def _best_direction(self, net, x, y, previous, starts) -> torch.Tensor:
         """Maximise R² over the next direction from each start at once; return the best unit vector."""
@@ -118,8 +125,9 @@ class ECA(TransformerMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The emulator's prediction from the projected features."""
-        return self.emulator_.predict(self.project(X))
+        projected = self.project(X)  # first, so that an unfitted ECA raises NotFittedError
+        return self.emulator_.predict(projected)
 
-    def score(self, X, Y) -> float:
+    def score(self, X, y) -> float:
         """Generalized R² with all n_components directions."""
-        return generalized_r2(Y, self.predict(X))
+        return generalized_r2(y, self.predict(X))

@@ -4,6 +4,7 @@
 :func:`xraylatent.engine.train.train_stack` (loss convention there); ``score`` is the generalized R²
 (docs/method.md §2). Parameters are validated at ``fit`` (``_parameter_constraints``), so a bad value is a
 named error, not a torch traceback. ``save``/``load`` keep hyperparameters and weights in one torch file.
+scikit-learn's estimator checks pass on all three (tests/test_sklearn_checks.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, check_random_state, validate_data
 
@@ -50,8 +51,11 @@ def _check_layers(name: str, layers) -> tuple[int, ...]:
     return widths
 
 
-class _NetEstimator(RegressorMixin, BaseEstimator):
-    """Shared fit/predict/save for the estimators below; subclasses define ``build_net``."""
+class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Shared fit/predict/save for the estimators below; subclasses define ``build_net``.
+
+    Multi-output regressors to scikit-learn (tags): Y may have one column or many, or be 1-D.
+    """
 
     def build_net(self, n_features: int, n_targets: int, generators) -> torch.nn.Module:
         """A fresh stack with one member per generator, shaped by this estimator's hyperparameters."""
@@ -108,11 +112,11 @@ class _NetEstimator(RegressorMixin, BaseEstimator):
         out = predict_stack(self.net_, X)[0].numpy().astype(np.float64)
         return out[:, 0] if self._single_target else out
 
-    def score(self, X, Y, sample_weight=None) -> float:
-        """Generalized R² of ``predict(X)`` against Y (sample weights are not supported)."""
+    def score(self, X, y, sample_weight=None) -> float:
+        """Generalized R² of ``predict(X)`` against y (sample weights are not supported)."""
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by the generalized R²")
-        return generalized_r2(Y, self.predict(X))
+        return generalized_r2(y, self.predict(X))
 
     def save(self, path) -> None:
         """Write hyperparameters, weights and training history to ``path`` (one torch file)."""
@@ -163,8 +167,11 @@ class Emulator(_NetEstimator):
         return StackedMLP([n_features, *self.hidden_layers, n_targets], generators)
 
 
-class _LatentEstimator(_NetEstimator):
-    """A model with a k-value bottleneck: ``transform`` gives the latent scores, ``decode`` maps them on."""
+class _LatentEstimator(TransformerMixin, _NetEstimator):
+    """A model with a k-value bottleneck: ``transform`` gives the latent scores, ``decode`` maps them on.
+
+    A regressor and a transformer at once, as scikit-learn's PLSRegression (``fit_transform(X, Y)`` too).
+    """
 
     def _check_hyperparameters(self, n_features):
         if self.n_components > n_features:
