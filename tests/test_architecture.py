@@ -72,8 +72,8 @@ def test_every_rules_script_has_the_rules_name_and_every_script_has_a_rule():
 
 def test_citations_point_at_files_of_the_repository():
     """Code and docs cite docs/*.md, never ../shared; every method.md § cited exists as a section."""
-    texts = {p: p.read_text() for folder in ("src", "scripts", "rules", "docs", "tools", "config")
-             for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".smk", ".md", ".yaml")}
+    texts = {p: p.read_text() for folder in ("src", "scripts", "rules", "docs", "tools", "config", "report")
+             for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".smk", ".md", ".yaml", ".rst")}
     texts[REPO / "README.md"] = (REPO / "README.md").read_text()
     assert [str(p) for p, text in texts.items() if "../shared" in text] == []
     cited = {m for text in texts.values() for m in re.findall(r"docs/([\w-]+\.md)", text)}
