@@ -28,6 +28,11 @@ def n_members(module: nn.Module) -> int:
     return next(module.parameters()).shape[0]
 
 
+def device_of(module: nn.Module) -> torch.device:
+    """The device a stack's parameters live on (inputs go there)."""
+    return next(module.parameters()).device
+
+
 @dataclass(frozen=True)
 class Layer:
     """One step of a chain: ``activate(h @ weight_map(weight) + bias, slope)``.

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from xraylatent.engine import backprop
-from xraylatent.engine.nets import n_members
+from xraylatent.engine.nets import device_of, n_members
 from xraylatent.engine.optim import StackedAdam
 
 
@@ -281,6 +281,6 @@ def predict_stack(fn: Callable[[torch.Tensor], torch.Tensor], X, batch_size: int
     Returns an (M, n, out) float32 CPU tensor; X goes to the device the stack's parameters live on.
     """
     module = getattr(fn, "__self__", fn)
-    X = _as_tensor(X, next(module.parameters()).device)
+    X = _as_tensor(X, device_of(module))
     with torch.no_grad():
         return torch.cat([fn(chunk).cpu() for chunk in X.split(batch_size)], dim=1)

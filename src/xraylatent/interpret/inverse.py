@@ -13,10 +13,7 @@ import numpy as np
 import torch
 
 from xraylatent.engine.multistart import minimize_from_starts
-
-
-def _device(module: torch.nn.Module) -> torch.device:
-    return next(module.parameters()).device
+from xraylatent.engine.nets import device_of
 
 
 def fit_latent(decode, targets, n_components: int, device, n_starts: int = 8, max_iter: int = 300,
@@ -43,12 +40,12 @@ def fit_latent(decode, targets, n_components: int, device, n_starts: int = 8, ma
 
 def nnca_decoder(nnca):
     """g(t) of a fitted NNCA, as a torch function for :func:`fit_latent`; also returns its device."""
-    return nnca.net_.decode, _device(nnca.net_)
+    return nnca.net_.decode, device_of(nnca.net_)
 
 
 def eca_decoder(emulator, components: np.ndarray):
     """f(Vᵀt): the emulator after the expansion, as a torch function for :func:`fit_latent`."""
-    device = _device(emulator.net_)
+    device = device_of(emulator.net_)
     V = torch.as_tensor(components, dtype=torch.float32, device=device)
     return (lambda t: emulator.net_(t @ V)), device
 

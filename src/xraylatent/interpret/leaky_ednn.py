@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from xraylatent.engine.nets import StackedEDNN, StackedMLP, member_generators
+from xraylatent.engine.nets import StackedEDNN, StackedMLP, device_of, member_generators
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.engine.train import train_stack, validation_split
 from xraylatent.interpret.inverse import fit_latent
@@ -57,6 +57,5 @@ def invert_encoder(encoder: StackedMLP, T: np.ndarray) -> np.ndarray:
 def invert_leaky_ednn(net: StackedEDNN, targets, **options) -> tuple[np.ndarray, np.ndarray]:
     """Standardized x̂ from targets through the decoder (least squares) and the inverted encoder; also
     the residual per sample of the latent fit."""
-    device = next(net.parameters()).device
-    T, residual = fit_latent(net.decode, targets, net.decoder.layers[0].weight.shape[1], device, **options)
+    T, residual = fit_latent(net.decode, targets, net.decoder.layers[0].weight.shape[1], device_of(net), **options)
     return invert_encoder(net.encoder, T), residual

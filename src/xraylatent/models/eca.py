@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from xraylatent.engine.multistart import minimize_from_starts
+from xraylatent.engine.nets import device_of
 from xraylatent.metrics import generalized_r2
 from xraylatent.models.estimators import seed_of
 
@@ -68,7 +69,7 @@ class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
         self.emulator_ = clone(self.emulator).fit(X, Y)
         check_is_fitted(self.emulator_, "net_")  # a frozen emulator must have been trained
         net = self.emulator_.net_
-        device = next(net.parameters()).device
+        device = device_of(net)
         x = torch.tensor(X, dtype=torch.float32, device=device)  # a float32 copy (X may be read-only)
         y = torch.tensor(Y.reshape(len(Y), -1), dtype=torch.float32, device=device)
         generator = torch.Generator().manual_seed(seed_of(self.random_state))
