@@ -75,7 +75,7 @@ def test_change_metric_zero_at_centre_and_grows_only_along_planted_direction():
     steps = np.linspace(0, 2, 5)[:, None]
     along = change_metric(emulator, steps * np.array([[1.0, 0, 0]]), y_scaler)
     across = change_metric(emulator, steps * np.array([[0, 1.0, 0]]), y_scaler)
-    assert along[0] == 0.0
+    assert along[0] < 1e-6  # float32 zero: the centre is predicted in its own batch, by kernels that may differ
     assert np.all(np.diff(along) > 0) and along[-1] > 0.1
     assert across.max() < 0.2 * along[-1]
 

@@ -77,7 +77,7 @@ class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
         for _ in range(self.n_components):
             starts = torch.randn(self.n_starts, X.shape[1], generator=generator).to(device)
             basis = torch.cat([basis, self._best_direction(net, x, y, basis, starts)[None]])
-        self.components_ = basis.cpu().numpy().astype(np.float64)
+        self.components_ = _orthonormal_rows(basis.cpu().numpy().astype(np.float64))
         self.n_iter_ = self.max_iter
         self.covered_variance_ = self.rank_scores(X, Y)
         return self
@@ -132,3 +132,11 @@ class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
     def score(self, X, y) -> float:
         """Generalized R² with all n_components directions."""
         return generalized_r2(y, self.predict(X))
+
+
+def _orthonormal_rows(basis: np.ndarray) -> np.ndarray:
+    """Gram–Schmidt of the rows in float64: the float32 fit leaves them orthonormal only to ~1e-7, which makes
+    the projector Vᵀ V idempotent only to that precision, and by an amount that depends on the machine's
+    kernels. Each row keeps its direction and sign (the first exactly), so rank-by-rank meaning is kept."""
+    q, r = np.linalg.qr(basis.T)
+    return (q * np.sign(np.diag(r))).T
