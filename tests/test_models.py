@@ -90,6 +90,20 @@ def test_seeded_fits_are_deterministic(one_d):
     assert not np.allclose(first.predict(X_test), other.predict(X_test))
 
 
+@pytest.mark.parametrize("make", [lambda: Emulator((8,), **dict(FAST, max_epochs=40)),
+                                  lambda: EDNN(1, (8,), (8,), **dict(FAST, max_epochs=40)),
+                                  lambda: NNCA(2, (8,), **dict(FAST, max_epochs=40))])
+def test_fit_seeds_equals_one_fit_per_seed(one_d, make):
+    X, Y, X_test, *_ = one_d
+    model = make()
+    together = model.fit_seeds(X, Y, [3, 4])
+    for fitted, seed in zip(together, [3, 4]):
+        alone = clone(model).set_params(random_state=seed).fit(X, Y)
+        assert fitted.random_state == seed and fitted.n_epochs_ == alone.n_epochs_
+        np.testing.assert_allclose(fitted.predict(X_test), alone.predict(X_test), atol=1e-4)
+    assert not np.allclose(together[0].predict(X_test), together[1].predict(X_test), atol=1e-2)
+
+
 def test_sklearn_conventions(one_d):
     X, Y, *_ = one_d
     model = NNCA(2, (8,), **TINY)

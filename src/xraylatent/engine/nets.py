@@ -10,6 +10,7 @@ in a stack. Every module exposes ``penalized_weights()``: the weights the traine
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ def member_generators(seeds: Sequence[int]) -> list[torch.Generator]:
 def n_members(module: nn.Module) -> int:
     """The stack size M (leading dimension shared by every parameter)."""
     return next(module.parameters()).shape[0]
+
+
+def member(module: nn.Module, index: int) -> nn.Module:
+    """A one-member stack: a copy of member ``index`` of ``module`` (every parameter is sliced)."""
+    single = copy.deepcopy(module)
+    for param in single.parameters():
+        param.data = param.data[index : index + 1].clone()
+    return single
 
 
 def device_of(module: nn.Module) -> torch.device:

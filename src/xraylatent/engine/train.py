@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from xraylatent.engine import backprop
-from xraylatent.engine.nets import device_of, n_members
+from xraylatent.engine.nets import device_of, member_generators, n_members
 from xraylatent.engine.optim import StackedAdam
 
 
@@ -59,6 +59,14 @@ def _per_member(value, size: int, name: str, device: torch.device) -> torch.Tens
     if out.shape != (size,) or not torch.isfinite(out).all() or (out < 0).any():
         raise ValueError(f"{name} must be one finite value >= 0 or {size} of them (one per member)")
     return out
+
+
+def _per_member_seeds(seed, size: int) -> list[int]:
+    """One shuffle seed per member: ``seed`` repeated, or the sequence given (checked for length)."""
+    seeds = [int(seed)] * size if np.ndim(seed) == 0 else [int(s) for s in seed]
+    if len(seeds) != size:
+        raise ValueError(f"seed: expected one value or {size} (one per member), got {len(seeds)}")
+    return seeds
 
 
 def _mask(mask, shape: tuple[int, int], default: bool, name: str, device: torch.device) -> torch.Tensor:
@@ -152,14 +160,14 @@ class StackTrainer:
     """Trains every member of ``model`` (left untouched) on X (n×d) → Y (n×m), one epoch per :meth:`run_epoch`.
 
     ``train_mask``/``val_mask``: boolean (M, n); default all rows train, none validate. ``learning_rate``
-    and ``l2``: a scalar or one value per member. ``seed`` fixes the shuffling; initial weights come
-    from the stack's own generators. Deterministic on CPU. See the module docstring for the loss.
+    and ``l2``: a scalar or one value per member. ``seed`` (one, or one per member) fixes the shuffling;
+    initial weights come from the stack's own generators. Deterministic on CPU. See the module docstring for the loss.
     Training can pause between epochs, e.g. for successive halving to :meth:`stop` the members of losing
     candidates and go on with the rest (:mod:`xraylatent.selection.cv`).
     """
 
     def __init__(self, model: nn.Module, X, Y, train_mask=None, val_mask=None, *, learning_rate=1e-3, l2=0.0,
-                 batch_size: int = 64, max_epochs: int = 200, patience: int = 20, seed: int = 0,
+                 batch_size: int = 64, max_epochs: int = 200, patience: int = 20, seed: int | Sequence[int] = 0,
                  device: str | torch.device = "cpu", betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  eval_batch_size: int = 1024):
         dev = resolve_device(device)
@@ -190,7 +198,7 @@ class StackTrainer:
         self.epochs = torch.zeros(size, dtype=torch.long, device=dev)
         self.curves = torch.full((2, size, max_epochs), torch.nan, device=dev)
         self.epochs_run = 0
-        self.shufflers = [torch.Generator().manual_seed(int(seed)) for _ in range(size)]
+        self.shufflers = member_generators(_per_member_seeds(seed, size))
         self.own_rows = [row.nonzero().squeeze(1).cpu() for row in self.train]
         self.val_rows = own_rows_first(self.val)
         steps_per_block = max(1, 2**22 // (size * batch_size * (X.shape[1] + Y.shape[1])))  # ~16 MB blocks

@@ -13,11 +13,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted, check_random_state, validate_data
 
-from xraylatent.engine.nets import StackedEDNN, StackedMLP, StackedNNCA, member_generators
+from xraylatent.engine.nets import StackedEDNN, StackedMLP, StackedNNCA, member, member_generators, n_members
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.engine.train import predict_stack, resolve_device, train_stack, validation_split
 from xraylatent.metrics import generalized_r2
@@ -86,21 +86,50 @@ class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, Y):
+        X, Y = self._check_fit_data(X, Y)
+        return self._take_member(self._train_members(X, Y, [self._settings().seed]), 0)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_seeds(self, X, Y, seeds) -> list:
+        """One fitted copy of this estimator per seed in ``seeds`` (``random_state`` set to it), trained
+        together as members of one stack: each member has its own initial weights, validation rows and batch
+        order, as ``clone(self).set_params(random_state=seed).fit(X, Y)`` would, at a fraction of the cost.
+        Measures how much a fit depends on its seed alone (the R² table's ±)."""
+        X, Y = self._check_fit_data(X, Y)
+        result = self._train_members(X, Y, [int(seed) for seed in seeds])
+        fitted = []
+        for j, seed in enumerate(seeds):
+            copy = clone(self).set_params(random_state=int(seed))
+            copy.n_features_in_, copy.n_targets_, copy._single_target = (
+                self.n_features_in_, self.n_targets_, self._single_target)
+            fitted.append(copy._take_member(result, j))
+        return fitted
+
+    def _check_fit_data(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+        """Validated X and 2-D Y (a 1-D Y is remembered, so that ``predict`` returns 1-D)."""
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True, dtype=np.float64)
         self._check_hyperparameters(X.shape[1])
         self._single_target = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)
         self.n_targets_ = Y.shape[1]
+        return X, Y
+
+    def _train_members(self, X, Y, seeds: list[int]):
+        """Train one member per seed (initial weights, validation rows and batch order from that seed)."""
         settings = self._settings()
-        train_mask, val_mask = validation_split(len(X), settings.validation_fraction, settings.seed)
-        result = train_stack(self.build_net(X.shape[1], Y.shape[1], member_generators([settings.seed])),
-                             X, Y, train_mask, val_mask, learning_rate=self.learning_rate, l2=self.l2,
-                             **settings.trainer_options())
-        self.net_ = result.model
-        self.n_epochs_ = int(result.epochs[0])
-        self.best_loss_ = float(result.best_loss[0])
-        self.loss_curve_ = result.train_loss[0]
-        self.validation_loss_curve_ = result.val_loss[0]
+        masks = [validation_split(len(X), settings.validation_fraction, seed) for seed in seeds]
+        options = settings.trainer_options() | {"seed": seeds}
+        return train_stack(self.build_net(X.shape[1], Y.shape[1], member_generators(seeds)), X, Y,
+                           np.concatenate([train for train, _ in masks]), np.concatenate([val for _, val in masks]),
+                           learning_rate=self.learning_rate, l2=self.l2, **options)
+
+    def _take_member(self, result, j: int):
+        """Make member ``j`` of a trained stack this estimator's network, with its history."""
+        self.net_ = result.model if n_members(result.model) == 1 else member(result.model, j)
+        self.n_epochs_ = int(result.epochs[j])
+        self.best_loss_ = float(result.best_loss[j])
+        self.loss_curve_ = result.train_loss[j]
+        self.validation_loss_curve_ = result.val_loss[j]
         return self
 
     def _check_X(self, X) -> np.ndarray:
