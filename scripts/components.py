@@ -1,19 +1,16 @@
 """Rule components: NNCA directions ordered by a rotation within span(V), compared with ECA's, for every k."""
 
-from pathlib import Path
-
-import torch
-
 from xraylatent import logs
+from xraylatent.determinism import deterministic_job
 from xraylatent.interpret.components import components_dataset
-from xraylatent.io import config_digest, read_netcdf, read_prepared, write_netcdf
+from xraylatent.io import atomic_write_text, config_digest, read_netcdf, read_prepared, write_netcdf
 from xraylatent.models.estimators import NNCA
 from xraylatent.report.figures import save
 from xraylatent.report.interpret_figures import components
 from xraylatent.report.tables import components_markdown
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 ks = snakemake.params.latent_dims
 options = dict(snakemake.params.eca)
 fit_on = options.pop("fit_on")
@@ -26,7 +23,7 @@ summary = components_dataset(
 write_netcdf(summary, snakemake.output.summary, created_by=snakemake.rule,
              config_digest=config_digest(snakemake.params.eca))
 table = components_markdown(summary)
-Path(snakemake.output.table).write_text(table)
+atomic_write_text(snakemake.output.table, table)
 title = f"{snakemake.wildcards.dataset} / {snakemake.wildcards.target}: ECA vs ordered NNCA"
 save(components(summary, title), snakemake.output.figure, dpi=snakemake.params.dpi)
 log.info("components:\n%s", table)

@@ -1,10 +1,8 @@
 """Rule plot_reconstruction: reconstruction summary table and figure over all k — distances per group for
 Coulomb-matrix data with a group label (the study's Fig. 5), else reconstructed vs true features."""
 
-from pathlib import Path
-
 from xraylatent import logs
-from xraylatent.io import read_netcdf
+from xraylatent.io import atomic_write_text, read_netcdf
 from xraylatent.report.figures import save
 from xraylatent.report.interpret_figures import distances_vs_group, reconstructed_vs_true
 from xraylatent.report.tables import reconstruction_markdown
@@ -18,5 +16,5 @@ else:
     fig = reconstructed_vs_true(recons, title)
 save(fig, snakemake.output.figure, dpi=snakemake.params.dpi)
 table = reconstruction_markdown(recons)
-Path(snakemake.output.table).write_text(table)
+atomic_write_text(snakemake.output.table, table)
 log.info("reconstruction:\n%s", table)

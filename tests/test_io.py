@@ -61,6 +61,25 @@ def test_interrupted_write_leaves_no_output(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["features.nc"]
 
 
+def test_a_killed_writers_temporary_file_goes_with_the_next_write(tmp_path):
+    path = tmp_path / "features.nc"
+    (tmp_path / ".features.abc123.tmp.nc").write_bytes(b"partial")  # what SIGKILL mid-write leaves
+    (tmp_path / ".other.abc123.tmp.nc").write_bytes(b"another file's")
+    io.write_netcdf(_features(), path, created_by="rerun")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.abc123.tmp.nc", "features.nc"]
+
+
+def test_atomic_text_replaces_only_when_complete(tmp_path):
+    path = tmp_path / "r2.md"
+    io.atomic_write_text(path, "old")
+    with pytest.raises(RuntimeError), io.atomic_path(path) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r2.md"]
+    io.atomic_write_text(path, "new")
+    assert path.read_text() == "new"
+
+
 def test_unreadable_file_is_named(tmp_path):
     path = tmp_path / "raw.nc"
     path.write_text("not netcdf")

@@ -7,11 +7,13 @@ values and units, and raise :class:`ContractError` naming the file, the variable
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,27 +33,45 @@ def config_digest(config: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def write_netcdf(ds: xr.Dataset, path, created_by: str, config_digest: str = "") -> Path:
-    """Write ``ds`` to ``path`` atomically, stamping provenance attrs.
+@contextmanager
+def atomic_path(path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed over ``path`` only when the block completes.
 
-    The data go to a temporary file in the same directory, which is renamed over ``path`` only once
-    complete, so an interrupted write never leaves a partial output behind.
+    A failed write never leaves a partial output behind, and an existing ``path`` stays as it was until the
+    new one is complete. A process killed outright (SIGKILL) cannot clean up: the temporary files it left are
+    removed by the next write of the same path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ds = ds.copy()
-    ds.attrs.update(
-        xraylatent_version=__version__, created_by=created_by, config_digest=config_digest
-    )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix, suffix = f".{path.stem}.", f".tmp{path.suffix}"
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):  # left by a killed writer
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4")
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (:func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
+
+def write_netcdf(ds: xr.Dataset, path, created_by: str, config_digest: str = "") -> Path:
+    """Write ``ds`` to ``path`` atomically (:func:`atomic_path`), stamping provenance attrs."""
+    ds = ds.copy()
+    ds.attrs.update(
+        xraylatent_version=__version__, created_by=created_by, config_digest=config_digest
+    )
+    with atomic_path(path) as tmp:
+        ds.to_netcdf(tmp, engine="netcdf4")
+    return Path(path)
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,17 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from xraylatent.io import spectrum_kinds  # noqa: E402
+from xraylatent.io import atomic_path, spectrum_kinds  # noqa: E402
 
 
 def save(fig, path, dpi: int = 150) -> Path:
     """Save ``fig`` to ``path`` atomically (temp file, then rename) and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)
 
 
 def _shade_windows(ax, windows: dict):
@@ -66,7 +65,9 @@ def mean_spectra(raw: xr.Dataset, title: str = "", windows: dict | None = None, 
 
 
 def r2_families(table):
-    """Test R² of EDNN, NNCA and ECA per k, one panel per system and target (docs/method.md §10 layout)."""
+    """Test R² of EDNN, NNCA and ECA per k, one panel per system and target (docs/method.md §10 layout), with
+    error bars (and a band about the emulator's line) of ± one standard deviation over training seeds where
+    the table has ``<column>_std`` columns."""
     groups = list(table.groupby(["system", "target"], sort=True))
     families = [c for c in ("EDNN", "NNCA", "ECA") if c in table.columns]
     fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.2), squeeze=False, sharey=True)
@@ -74,9 +75,14 @@ def r2_families(table):
         ks = rows["k"].to_numpy()
         width = 0.8 / len(families)
         for j, family in enumerate(families):
-            ax.bar(np.arange(len(ks)) + (j - (len(families) - 1) / 2) * width, rows[family], width, label=family)
+            ax.bar(np.arange(len(ks)) + (j - (len(families) - 1) / 2) * width, rows[family], width, label=family,
+                   yerr=rows.get(f"{family}_std"), capsize=2, error_kw={"lw": 0.8})
         if rows["emulator"].notna().any():
-            ax.axhline(rows["emulator"].iloc[0], color="k", ls="--", lw=1, label="emulator")
+            emulator = rows["emulator"].iloc[0]
+            ax.axhline(emulator, color="k", ls="--", lw=1, label="emulator")
+            if "emulator_std" in rows:
+                std = rows["emulator_std"].iloc[0]
+                ax.axhspan(emulator - std, emulator + std, color="k", alpha=0.12, lw=0)
         ax.set(title=f"{system}\n{target}", xticks=np.arange(len(ks)), xticklabels=[f"k={k}" for k in ks],
                ylim=(min(0.0, float(np.nanmin(table[families].to_numpy()))), 1.02))
     axes[0, 0].set_ylabel("test R² (generalized)")
