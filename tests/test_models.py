@@ -8,7 +8,7 @@ from scipy.linalg import subspace_angles
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from xraylatent.models.estimators import EDNN, NNCA, Emulator
+from xraylatent.models.estimators import EDNN, NNCA, Emulator, ModelFileError
 
 torch.set_num_threads(1)
 
@@ -80,6 +80,64 @@ def test_save_load_round_trip(one_d, tmp_path, make):
     other = EDNN if isinstance(model, NNCA) else NNCA
     with pytest.raises(ValueError, match="holds a"):
         other.load(tmp_path / "model.pt")
+
+
+class _Planted:
+    """An object whose unpickling would create a file: the code a tampered model file could carry."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _tampered_files(model, tmp_path):
+    """(name, path) of model files that ``load`` must refuse: each a change to a good file."""
+    good = tmp_path / "good.pt"
+    model.save(good)
+    payload = torch.load(good, weights_only=True)
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    code = tmp_path / "code.pt"
+    torch.save(payload | {"params": _Planted(tmp_path / "ran.txt")}, code)
+    reshaped = tmp_path / "reshaped.pt"
+    state = {k: torch.cat([v, v]) for k, v in payload["state_dict"].items()}
+    torch.save(payload | {"state_dict": state}, reshaped)
+    keyless = tmp_path / "keyless.pt"
+    torch.save({k: v for k, v in payload.items() if k != "history"}, keyless)
+    not_a_dict = tmp_path / "list.pt"
+    torch.save([1, 2], not_a_dict)
+    return [("truncated", truncated, "not a model file"), ("code", code, "not a model file"),
+            ("reshaped", reshaped, "does not rebuild"), ("keyless", keyless, "missing \\['history'\\]"),
+            ("list", not_a_dict, "not a model file")]
+
+
+def test_tampered_model_files_are_refused_with_the_file_named(one_d, tmp_path):
+    X, Y, *_ = one_d
+    model = Emulator((8,), **TINY).fit(X, Y)
+    for _case, path, message in _tampered_files(model, tmp_path):
+        with pytest.raises(ModelFileError, match=f"{path}.*{message}"):
+            Emulator.load(path)
+    assert not (tmp_path / "ran.txt").exists()  # the planted code never ran
+    assert Emulator.load(tmp_path / "good.pt").n_epochs_ == model.n_epochs_
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(one_d, tmp_path, monkeypatch):
+    X, Y, *_ = one_d
+    model = Emulator((8,), **TINY).fit(X, Y)
+    model.save(tmp_path / "model.pt")
+    before = (tmp_path / "model.pt").read_bytes()
+
+    def fail(payload, path):
+        open(path, "wb").write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", fail)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(tmp_path / "model.pt")
+    assert (tmp_path / "model.pt").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
 
 
 def test_seeded_fits_are_deterministic(one_d):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, check_random_
 from xraylatent.engine.nets import StackedEDNN, StackedMLP, StackedNNCA, member, member_generators, n_members
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.engine.train import predict_stack, resolve_device, train_stack, validation_split
+from xraylatent.io import atomic_path
 from xraylatent.metrics import generalized_r2
 
 TRAINING_CONSTRAINTS = {
@@ -49,6 +50,13 @@ def _check_layers(name: str, layers) -> tuple[int, ...]:
         raise ValueError(f"The '{name}' parameter must be a sequence of positive integers (layer widths), "
                          f"got {layers!r}")
     return widths
+
+
+MODEL_FILE_KEYS = {"class", "params", "shape", "history", "state_dict"}
+
+
+class ModelFileError(ValueError):
+    """A model file is not one written by ``save`` (truncated, tampered, another class or shape)."""
 
 
 class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -148,32 +156,50 @@ class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return generalized_r2(y, self.predict(X))
 
     def save(self, path) -> None:
-        """Write hyperparameters, weights and training history to ``path`` (one torch file)."""
+        """Write hyperparameters, weights and training history to ``path`` (one torch file, atomically)."""
         check_is_fitted(self, "net_")
-        torch.save(
-            {
-                "class": type(self).__name__,
-                "params": self.get_params(),
-                "shape": (self.n_features_in_, self.n_targets_, self._single_target),
-                "history": (self.n_epochs_, self.best_loss_, self.loss_curve_.tolist(),
-                            self.validation_loss_curve_.tolist()),
-                "state_dict": {k: v.cpu() for k, v in self.net_.state_dict().items()},
-            },
-            path,
-        )
+        payload = {
+            "class": type(self).__name__,
+            "params": self.get_params(),
+            "shape": (self.n_features_in_, self.n_targets_, self._single_target),
+            "history": (self.n_epochs_, self.best_loss_, self.loss_curve_.tolist(),
+                        self.validation_loss_curve_.tolist()),
+            "state_dict": {k: v.cpu() for k, v in self.net_.state_dict().items()},
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
 
     @classmethod
     def load(cls, path):
-        """Rebuild a model written by :meth:`save`, on the device its ``device`` parameter names."""
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        """Rebuild a model written by :meth:`save`, on the device its ``device`` parameter names.
+
+        Only tensors and plain values are unpickled (``weights_only``), so a file cannot run code; a file
+        that is not such a model (truncated, tampered, another class, weights of another shape) raises
+        :class:`ModelFileError` naming it.
+        """
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise
+        except Exception as err:  # torch raises many kinds on a file it will not unpickle
+            reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+            raise ModelFileError(f"{path}: not a model file written by {cls.__name__}.save ({reason})") from err
+        missing = sorted(MODEL_FILE_KEYS - set(payload)) if isinstance(payload, dict) else sorted(MODEL_FILE_KEYS)
+        if missing:
+            raise ModelFileError(f"{path}: not a model file written by {cls.__name__}.save (missing {missing})")
         if payload["class"] != cls.__name__:
-            raise ValueError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
-        model = cls(**payload["params"])
-        model.n_features_in_, model.n_targets_, model._single_target = payload["shape"]
-        model.n_epochs_, model.best_loss_, train_curve, val_curve = payload["history"]
+            raise ModelFileError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
+        try:
+            model = cls(**payload["params"])
+            model._validate_params()
+            model.n_features_in_, model.n_targets_, model._single_target = payload["shape"]
+            model.n_epochs_, model.best_loss_, train_curve, val_curve = payload["history"]
+            net = model.build_net(model.n_features_in_, model.n_targets_, member_generators([0]))
+            net.load_state_dict(payload["state_dict"])
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise ModelFileError(f"{path}: its {cls.__name__} does not rebuild ({type(err).__name__}: "
+                                 f"{str(err).splitlines()[0][:200]})") from err
         model.loss_curve_, model.validation_loss_curve_ = np.array(train_curve), np.array(val_curve)
-        net = model.build_net(model.n_features_in_, model.n_targets_, member_generators([0]))
-        net.load_state_dict(payload["state_dict"])
         model.net_ = net.to(resolve_device(model.device))
         return model
 
