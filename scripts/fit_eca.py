@@ -1,14 +1,13 @@
 """Rule fit_eca: k ECA directions, rank by rank, through the fitted emulator."""
 
-import torch
-
 from xraylatent import logs
+from xraylatent.determinism import deterministic_job
 from xraylatent.io import config_digest, read_prepared, write_netcdf
 from xraylatent.models.estimators import Emulator
 from xraylatent.models.summaries import fit_eca
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 options = dict(snakemake.params.eca)
 fit_on = options.pop("fit_on")
 emulator = Emulator.load(snakemake.input.emulator)

@@ -1,9 +1,8 @@
 """Rule fit_model: refit the selection's winner on the full train set; write weights and summary."""
 
-import torch
-
 from xraylatent import logs
 from xraylatent.data.prepare import split_arrays
+from xraylatent.determinism import deterministic_job
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.io import config_digest, read_netcdf, read_prepared, write_netcdf
 from xraylatent.models.factory import make_estimator
@@ -12,7 +11,7 @@ from xraylatent.models.summaries import model_dataset
 from xraylatent.selection.leaderboard import best_hyperparameters
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 family, k = parse_model(snakemake.wildcards.model)
 hyperparameters = best_hyperparameters(read_netcdf(snakemake.input.leaderboard))
 prepared = read_prepared(snakemake.input.prepared)

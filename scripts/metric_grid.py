@@ -1,15 +1,14 @@
 """Rule metric_grid: spectral change metric M and the one-component EDNN's bottleneck on a structure grid."""
 
-import torch
-
 from xraylatent import logs
 from xraylatent.data.prepare import scalers
+from xraylatent.determinism import deterministic_job
 from xraylatent.interpret.metric import metric_grid
 from xraylatent.io import config_digest, read_prepared, write_netcdf
 from xraylatent.models.estimators import EDNN, Emulator
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 prepared = read_prepared(snakemake.input.prepared)
 x_scaler, y_scaler = scalers(prepared)
 grid = metric_grid(

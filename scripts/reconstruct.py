@@ -1,16 +1,15 @@
 """Rule reconstruct: structures fitted to test spectra (and to each group's mean spectrum) through the NNCA
 decoder, the ECA emulator and an inverted Leaky-ReLU EDNN, with k latent values."""
 
-import torch
-
 from xraylatent import logs
+from xraylatent.determinism import deterministic_job
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.interpret.reconstruction import reconstruct
 from xraylatent.io import config_digest, group_label, read_netcdf, read_prepared, read_raw, write_netcdf
 from xraylatent.models.estimators import NNCA, Emulator
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 files, params = snakemake.input, snakemake.params
 raw = read_raw(files.raw)
 result = reconstruct(

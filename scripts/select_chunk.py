@@ -1,8 +1,7 @@
 """Rule select_chunk: CV scores of one chunk of a family's randomized grid-search candidates."""
 
-import torch
-
 from xraylatent import logs
+from xraylatent.determinism import deterministic_job
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.io import config_digest, read_prepared, write_netcdf
 from xraylatent.models.names import parse_model
@@ -11,7 +10,7 @@ from xraylatent.selection.leaderboard import chunk_dataset
 from xraylatent.selection.search import search
 
 log = logs.to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+deterministic_job(snakemake.threads)
 family, k = parse_model(snakemake.wildcards.model)
 config = snakemake.params.search
 candidates = sample_candidates(snakemake.params.space, config["n_candidates"], config["seed"])
