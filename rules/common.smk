@@ -69,6 +69,20 @@ def model_summaries(wildcards=None):
     return [f"results/{d}/{t}/models/{m}.nc" for d, t, m in fitted_models()]
 
 
+SEARCHED_MODELS = [m for m in MODEL_NAMES if family_of(m) != "eca"]
+ECA_DIMS = MODELS["latent_dims"] if "eca" in MODELS["families"] else []
+
+
+def fitted_targets():
+    """(data set, target) of every target with models, in the order of fitted_models()."""
+    return [(d, t) for d in DATASETS for t in targets_of(d)]
+
+
+def seed_spreads(wildcards=None):
+    """The ``models/seed_spread.nc`` of every data set and target, in the order of fitted_targets()."""
+    return [f"results/{d}/{t}/models/seed_spread.nc" for d, t in fitted_targets()]
+
+
 def all_outputs():
     return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"] + interpret_outputs()
 

@@ -1,4 +1,5 @@
-# Models: randomized CV search scattered over chunks → leaderboard → refit of the winner → R² table.
+# Models: randomized CV search scattered over chunks → leaderboard → refit of the winner (and under n seeds,
+# for the spread) → R² table.
 # {model} is "emulator" or "<ednn|nnca|eca>_k<k>" (xraylatent.models.names).
 
 
@@ -101,15 +102,43 @@ rule fit_eca:
         "../scripts/fit_eca.py"
 
 
+rule seed_spread:
+    input:
+        prepared="results/{dataset}/{target}/prepared.nc",
+        leaderboards=expand("results/{{dataset}}/{{target}}/selection/{model}/leaderboard.nc", model=SEARCHED_MODELS),
+    output:
+        "results/{dataset}/{target}/models/seed_spread.nc",
+    params:
+        searched=SEARCHED_MODELS,
+        eca_dims=ECA_DIMS,
+        eca=config["models"]["eca"],
+        n_seeds=config["models"]["seed_spread"]["n_seeds"],
+        training=TRAINING,
+    log:
+        "logs/seed_spread/{dataset}_{target}.log",
+    benchmark:
+        "benchmarks/seed_spread/{dataset}_{target}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 3000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/seed_spread.py"
+
+
 rule r2_table:
     input:
-        model_summaries,
+        summaries=model_summaries,
+        spreads=seed_spreads,
     output:
         csv="results/tables/r2.csv",
         md=report("results/tables/r2.md", caption="../report/r2_table.rst", category="Models"),
         figure=report("results/figures/r2_families.png", caption="../report/r2_figure.rst", category="Models"),
     params:
         models=fitted_models(),
+        targets=fitted_targets(),
         dpi=config["plots"]["dpi"],
     log:
         "logs/r2_table/r2_table.log",

@@ -1,22 +1,24 @@
-"""Rule r2_table: the test-R² table of docs/method.md §10 (CSV and Markdown) and the family comparison figure."""
-
-from pathlib import Path
+"""Rule r2_table: the test-R² table of docs/method.md §10 (CSV and Markdown) and the family comparison figure, with
+the spread over training seeds (rule seed_spread) as ± and error bars."""
 
 from xraylatent import logs
-from xraylatent.io import read_netcdf
+from xraylatent.io import atomic_write_text, read_netcdf
 from xraylatent.models.names import parse_model
 from xraylatent.report.figures import r2_families, save
 from xraylatent.report.tables import r2_table, to_markdown
 
 log = logs.to_file(snakemake.log[0])
+spreads = {(d, t): read_netcdf(path)["test_r2"].std("seed", ddof=1)
+           for (d, t), path in zip(snakemake.params.targets, snakemake.input.spreads, strict=True)}
 records = []
-for path, (dataset, target, model) in zip(snakemake.input, snakemake.params.models, strict=True):
+for path, (dataset, target, model) in zip(snakemake.input.summaries, snakemake.params.models, strict=True):
     family, k = parse_model(model)
     summary = read_netcdf(path)
     records.append({"dataset": dataset, "target": target, "model": family, "k": k,
-                    "test_r2": summary.attrs["test_r2"], "train_r2": summary.attrs["train_r2"]})
+                    "test_r2": summary.attrs["test_r2"], "train_r2": summary.attrs["train_r2"],
+                    "test_r2_std": float(spreads[dataset, target].sel(model=model))})
 table = r2_table(records)
-table.to_csv(snakemake.output.csv, index=False)
-Path(snakemake.output.md).write_text(to_markdown(table))
+atomic_write_text(snakemake.output.csv, table.to_csv(index=False))
+atomic_write_text(snakemake.output.md, to_markdown(table))
 save(r2_families(table), snakemake.output.figure, dpi=snakemake.params.dpi)
 log.info("R² table:\n%s", to_markdown(table))

@@ -1,4 +1,6 @@
-"""The workflow through Snakemake's API on the tiny config: plan, run, outputs, nothing left to do."""
+"""The workflow through Snakemake's API on the tiny config: plan, run, outputs, nothing left to do.
+
+The run itself is conftest's session fixture ``finished_run`` (tests/test_resume.py compares with it)."""
 
 import numpy as np
 import pytest
@@ -9,22 +11,13 @@ from xraylatent import io
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("run")
-    from conftest import DATA
-
-    config = DATA / "tiny.yaml"
-    planned = snakemake(workdir, config, dryrun=True)
-    ran = snakemake(workdir, config)
-    return workdir, config, planned, ran
-
-
 def test_dry_run_plans_data_chain_selection_and_fits(finished_run):
     _, _, planned, ran = finished_run
     expected = {"generate_synthetic": 2, "featurize": 2, "targets": 2, "prepare": 2, "plot_data": 2,
                 # per target: emulator, ednn_k1, nnca_k1 searched in 2 chunks each, then ECA k=1
-                "select_chunk": 12, "gather_selection": 6, "fit_model": 6, "fit_eca": 2, "r2_table": 1}
+                "select_chunk": 12, "gather_selection": 6, "fit_model": 6, "fit_eca": 2,
+                # and per target the winners refitted under the seeds of the spread
+                "seed_spread": 2, "r2_table": 1}
     for rule, count in expected.items():
         assert planned.count(rule) == count, planned
     assert ran == planned
@@ -77,7 +70,7 @@ def test_changed_split_seed_reruns_prepare_only(finished_run, tmp_path):
     changed.write_text(config.read_text().replace("split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n  geo2",
                                                   "split: {seed: 7, test_fraction: 0.2, n_folds: 3}\n  geo2"))
     planned = snakemake(workdir, changed, dryrun=True)
-    modelling = {"select_chunk", "gather_selection", "fit_model", "fit_eca", "r2_table"}
+    modelling = {"select_chunk", "gather_selection", "fit_model", "fit_eca", "seed_spread", "r2_table"}
     interpretation = {"metric_grid", "isosurfaces", "components", "reconstruct", "plot_reconstruction"}
     assert set(planned) == {"all", "prepare"} | modelling | interpretation
     assert planned.count("prepare") == 1 and planned.count("fit_eca") == 1  # only the changed data set
@@ -91,4 +84,4 @@ def test_changed_search_space_reruns_only_that_family(finished_run, tmp_path):
     planned = snakemake(workdir, changed, dryrun=True)
     ednn_jobs = ["select_chunk"] * 4 + ["gather_selection"] * 2 + ["fit_model"] * 2
     # the H2O isosurfaces show the 1-component EDNN's bottleneck, so they follow it
-    assert planned == sorted(["all", "r2_table", "metric_grid", "isosurfaces"] + ednn_jobs)
+    assert planned == sorted(["all", "r2_table", "metric_grid", "isosurfaces"] + ednn_jobs + ["seed_spread"] * 2)

@@ -14,27 +14,39 @@ def r2_table(records: list[dict]) -> pd.DataFrame:
     """Rows (system, target, k) with the test R² of each family and of the target's emulator.
 
     ``records`` hold ``dataset``, ``target``, ``model`` (emulator, ednn, nnca, eca), ``k`` (None for the
-    emulator) and ``test_r2``.
+    emulator), ``test_r2`` and optionally ``test_r2_std`` (the spread over training seeds), which becomes a
+    ``<column>_std`` column beside each R² column.
     """
     frame = pd.DataFrame(records)
+    values = [v for v in ("test_r2", "test_r2_std") if v in frame.columns]
     latent = frame[frame["model"] != "emulator"]
-    table = latent.pivot_table(index=["dataset", "target", "k"], columns="model", values="test_r2")
-    table = table.rename(columns=FAMILY_COLUMNS)
-    table = table[[c for c in FAMILY_COLUMNS.values() if c in table.columns]]
-    emulators = frame[frame["model"] == "emulator"].set_index(["dataset", "target"])["test_r2"]
-    table["emulator"] = [emulators.get((d, t)) for d, t, _ in table.index]
+    pivoted = latent.pivot_table(index=["dataset", "target", "k"], columns="model", values=values)
+    emulators = frame[frame["model"] == "emulator"].set_index(["dataset", "target"])
+    table = pd.DataFrame(index=pivoted.index)
+    for family, column in [*FAMILY_COLUMNS.items(), ("emulator", "emulator")]:
+        for value in values:
+            suffix = "_std" if value.endswith("_std") else ""
+            if family == "emulator" and not emulators.empty:
+                table[column + suffix] = [emulators[value].get((d, t)) for d, t, _ in table.index]
+            elif (value, family) in pivoted.columns:
+                table[column + suffix] = pivoted[(value, family)]
     table = table.reset_index().rename(columns={"dataset": "system"})
     table["k"] = table["k"].astype(int)
     return table
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 3) -> str:
-    """A GitHub-flavoured Markdown table, numbers rounded to ``digits``."""
-    def cell(value):
-        return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    """A GitHub-flavoured Markdown table, numbers rounded to ``digits``; a ``<column>_std`` column is
+    written into its column's cells as "value ± std"."""
+    def cell(value, std=None):
+        if not isinstance(value, float):
+            return str(value)
+        return f"{value:.{digits}f}" + ("" if std is None or np.isnan(std) else f" ± {std:.{digits}f}")
 
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    shown = [c for c in table.columns if not (c.endswith("_std") and c[:-4] in table.columns)]
+    lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+    for _, row in table.iterrows():
+        lines.append("| " + " | ".join(cell(row[c], row.get(f"{c}_std")) for c in shown) + " |")
     return "\n".join(lines) + "\n"
 
 
