@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 CONFIG ?= config/config.yaml
 
-.PHONY: run test bench report lint clean
+.PHONY: run unlock test bench report lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): $(BIN)/python constraints.txt pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --workflow-profile profiles/default
+
+# After a killed run (kill -9, power cut) Snakemake's lock stays: release it, then `make run` resumes.
+unlock: $(STAMP)
+	$(BIN)/snakemake --unlock --cores 1 --configfile $(CONFIG) --workflow-profile profiles/default
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

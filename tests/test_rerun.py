@@ -1,7 +1,8 @@
 """Rerun only what changed: after a finished run, each kind of change plans exactly the jobs it affects.
 
-One finished run of the tiny config (the data chains of both data sets and two model families' chains of one
-target) is copied for every case, so a case may edit files freely. A case is one small function: change one
+One finished run of the tiny config (conftest's ``finished_run``) is copied for every case, so a case may edit
+files freely, and each case plans the jobs below TARGETS: the data chains of both data sets and two model
+families' chains of one target. A case is one small function: change one
 thing, dry-run, compare the planned jobs (rule → count) with the expected ones.
 """
 
@@ -29,17 +30,11 @@ TARGETS = (
 GEO2_MODELS = Counter({"select_chunk": 4, "gather_selection": 2, "fit_model": 2})
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("finished")
-    snakemake(workdir, DATA / "tiny.yaml", targets=TARGETS)
-    return workdir
-
-
 @pytest.fixture
-def workdir(finished, tmp_path):
-    """A copy of the finished run (modification times kept, which Snakemake compares)."""
-    return shutil.copytree(finished, tmp_path / "run", symlinks=True)
+def workdir(finished_run, tmp_path):
+    """A copy of conftest's finished run of the tiny config (modification times kept, which Snakemake
+    compares); the cases plan only TARGETS in it."""
+    return shutil.copytree(finished_run[0], tmp_path / "run", symlinks=True)
 
 
 def plan(workdir, change_config=None, **options):
