@@ -1,9 +1,11 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from xraylatent.config import ConfigError, validate_config
+from xraylatent.config import ConfigError, feature_count, validate_config
+from xraylatent.data.features import featurize
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "schemas" / "config.schema.yaml"
@@ -65,3 +67,68 @@ def test_paper_config_asks_for_the_study_budget():
     for family, space in config["models"]["space"].items():
         assert prod(len(grid_values(space[h])) for h in HYPERPARAMETERS) >= 20_000, family
     assert config["datasets"]["h2o"]["source"]["md"]["n_trajectories"] * 50 == 10_000
+
+
+# Checks between keys (cross_field_errors) ----------------------------------------------------------------
+
+EXAMPLE = "config/examples/xyz-dir.yaml"
+
+
+def _invalid(config) -> str:
+    with pytest.raises(ConfigError) as caught:
+        validate_config(config, SCHEMA)
+    return str(caught.value)
+
+
+def test_checks_between_keys_wait_for_a_schema_valid_config():
+    config = _config()
+    config["datasets"]["h2o"]["split"]["seed"] = "abc"
+    config["models"]["latent_dims"] = [4]
+    message = _invalid(config)
+    assert "'abc' is not of type 'integer'" in message and "exceeds" not in message
+
+
+def test_every_contradiction_is_listed_at_once():
+    config = _config()
+    config["datasets"]["h2o"]["targets"]["xps"]["grid"]["stop"] = 536.0
+    config["datasets"]["geo2"]["targets"]["kbeta"]["windows"]["kbeta_pp"] = [10890.0, 10913.0]
+    lines = _invalid(config).splitlines()[1:]
+    assert lines == ["  datasets.h2o.targets.xps.grid: stop 536 eV is not above start 536 eV (expected start < stop)",
+                     "  datasets.geo2.targets.kbeta.windows.kbeta_pp: window [10890, 10913] eV reaches outside the "
+                     "kbeta grid 10895–10935 eV (expected a window inside it)"]
+
+
+def test_source_grids_of_the_physics_and_ingest_sources_bound_the_windows():
+    config = _config(EXAMPLE)
+    config["datasets"]["water_own"]["targets"]["xas_moments"]["windows"]["pre_edge"] = [530.0, 537.0]
+    assert "windows.pre_edge: window [530, 537] eV reaches outside the xas grid 532–544 eV" in _invalid(config)
+    config = _config()
+    config["datasets"]["h2o"]["targets"]["xes_moments"] = {"type": "moments", "kind": "xes",
+                                                           "windows": {"main": [520.0, 531.0]}}
+    assert "xes_moments.windows.main: window [520, 531] eV reaches outside the xes grid 515–530 eV" in _invalid(config)
+
+
+def test_a_reversed_source_grid_is_named_by_its_key():
+    config = _config(EXAMPLE)
+    config["datasets"]["water_own"]["source"]["spectra"]["xas"]["grid"]["start"] = 550.0
+    assert "datasets.water_own.source.spectra.xas.grid: stop 544 eV is not above start 550 eV" in _invalid(config)
+
+
+WATER = np.array([[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0]]), np.array([8, 1, 1])
+
+
+@pytest.mark.parametrize(("featurizer", "count"), [
+    ({"name": "h2o_internal"}, 3),
+    ({"name": "internal_coordinates", "bonds": {"a": [0, 1], "b": [0, 2]}, "angles": {"c": [1, 0, 2]}}, 3),
+    ({"name": "sorted_coulomb", "max_atoms": 4}, 10),
+])
+def test_feature_count_is_what_the_featurizer_gives(featurizer, count):
+    positions, numbers = WATER
+    options = {key: value for key, value in featurizer.items() if key != "name"}
+    assert feature_count(featurizer) == count
+    assert featurize(positions[None], numbers, featurizer["name"], **options).values.shape == (1, count)
+
+
+def test_feature_count_of_the_coulomb_slots():
+    featurizer = _config()["datasets"]["geo2"]["featurizer"]  # Ge centre, 6 O and 4 Ge slots
+    assert feature_count(featurizer) == 11 * 10 // 2

@@ -275,6 +275,17 @@ def test_wrong_atom_count_in_xyz_is_named(tmp_path):
         ingest(source)
 
 
+def test_atoms_on_top_of_each_other_name_the_frame_and_the_closest_pair(tmp_path):
+    frames = [ase.Atoms("OHH", positions=water(i)) for i in range(4)]
+    frames[2].positions[2] = frames[2].positions[1] + [0.0, 0.02, 0.0]
+    ase.io.write(tmp_path / "frames.extxyz", frames)
+    source = xyz_source(tmp_path)
+    source["structures"] = {"path": str(tmp_path / "frames.extxyz"), "format": "ase"}
+    with pytest.raises(IngestError, match=r"frames.extxyz, frame 2 \(sample '2'\): atoms 1 \(H\) and 2 \(H\) "
+                                          r"are 0.02 Å apart, expected at least 0.1 Å"):
+        ingest(source)
+
+
 def test_row_count_mismatch_without_ids_is_named(tmp_path):
     source = xyz_source(tmp_path)
     source["spectra"]["xas"] = array_spectra(tmp_path, "npy")

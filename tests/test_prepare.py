@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -18,7 +20,7 @@ def test_split_is_deterministic_disjoint_and_covers_every_sample():
 
 
 def test_split_rejects_impossible_sizes():
-    with pytest.raises(ValueError, match="cannot split 4 samples"):
+    with pytest.raises(ValueError, match="cannot split 4 samples into 5 folds: 3 train samples are left"):
         split_samples(4, 0.2, 5)
 
 
@@ -36,13 +38,42 @@ def test_global_scaling_keeps_relative_channel_weights():
     assert scaled.std() == pytest.approx(1.0)
 
 
-def test_constant_column_gets_unit_scale():
+def test_constant_column_gets_unit_scale_and_a_warning():
     values = np.column_stack([np.arange(5.0), np.full(5, 2.0)])
-    scaler = Scaler.fit(values)
+    with pytest.warns(UserWarning, match=r"^column 1 \(= 2\): constant"):
+        scaler = Scaler.fit(values)
     assert scaler.scale[1] == 1.0 and np.all(scaler.transform(values)[:, 1] == 0)
 
 
-def _features_and_targets(n=50):
+def test_a_constant_columns_rounding_noise_is_not_divided_by():
+    values = np.column_stack([np.arange(48.0), np.full(48, 1.1)])
+    assert 0 < values[:, 1].std() < 1e-15  # the mean of 48 × 1.1 is off by one ulp
+    with pytest.warns(UserWarning, match="column 1"):
+        scaler = Scaler.fit(values)
+    assert scaler.scale[1] == 1.0 and np.abs(scaler.transform(values)[:, 1]).max() < 1e-12
+
+
+@pytest.mark.parametrize("mode", ["per_channel", "global"])
+def test_varying_columns_keep_their_scale_without_a_warning(mode):
+    values = np.random.default_rng(3).normal(1e4, [1e-6, 1.0, 50.0], size=(30, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scale = Scaler.fit(values, mode).scale
+    expected = values.std(axis=0) if mode == "per_channel" else np.full(3, (values - values.mean(0)).std())
+    assert np.array_equal(scale, expected)
+
+
+def test_global_scaling_warns_only_when_every_channel_is_constant():
+    flat_edge = np.column_stack([np.zeros(10), np.arange(10.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Scaler.fit(flat_edge, "global")
+    with pytest.warns(UserWarning, match=r"column 0 \(= 0\), column 1 \(= 3\)"):
+        assert np.all(Scaler.fit(np.column_stack([np.zeros(10), np.full(10, 3.0)]), "global").scale == 1.0)
+
+
+def features_and_targets(n=50):
+    """Features a, b, c and four target channels of ``n`` samples, random, with ids s0, s1, …"""
     rng = np.random.default_rng(0)
     ids = np.array([f"s{i}" for i in range(n)])
     features = xr.Dataset({"X": (("sample", "feature"), rng.normal(5, 2, (n, 3))),
@@ -54,7 +85,7 @@ def _features_and_targets(n=50):
 
 
 def test_prepare_standardizes_on_train_and_stores_invertible_scalers():
-    features, targets = _features_and_targets()
+    features, targets = features_and_targets()
     ds = prepare(features, targets, "moments", 0.2, 5, seed=0)
     train = ds["split"].values == "train"
     np.testing.assert_allclose(ds["X"].values[train].mean(0), 0, atol=1e-12)
@@ -65,7 +96,7 @@ def test_prepare_standardizes_on_train_and_stores_invertible_scalers():
 
 
 def test_prepare_rejects_misaligned_samples():
-    features, targets = _features_and_targets()
+    features, targets = features_and_targets()
     targets["sample_id"] = ("sample", np.roll(targets["sample_id"].values, 1))
     with pytest.raises(ValueError, match="sample_id"):
         prepare(features, targets, "spectrum")

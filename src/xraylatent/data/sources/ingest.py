@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
+from ase.data import chemical_symbols
 
 from xraylatent.data.sources import readers
 from xraylatent.data.sources.readers import IngestError, Spectrum, Structure
@@ -23,6 +24,7 @@ SHOWN = 5  # unpaired or duplicate ids listed in an error message
 RESERVED = {"positions", "numbers", "sample_id", "sample", "atom", "xyz"}
 PADDING = 0  # atomic number of the empty slots when samples hold different numbers of atoms
 XYZ_PATTERN, TEXT_PATTERN = "*.xyz", "*.txt"  # default file globs (as in the config schema)
+MIN_DISTANCE = 0.1  # Å: two atoms closer than this sit on top of each other (no bond is shorter than 0.7 Å)
 
 
 def input_files(source: Mapping) -> list[str]:
@@ -54,6 +56,8 @@ def _files(directory, pattern) -> list[str]:
 def ingest(source: Mapping) -> xr.Dataset:
     """The raw.nc layout (docs/architecture.md, "Data contract") from the ``source`` config block of a data set."""
     structures = read_structures(source["structures"])
+    for structure in structures:
+        check_structure(structure)
     sample_ids = [s.sample_id for s in structures]
     check_unique(sample_ids, f"structures ({source['structures']['path']})")
     ds = stack_structures(structures)
@@ -73,6 +77,23 @@ def read_structures(spec: Mapping) -> list[Structure]:
     if spec["format"] == "xyz_dir":
         return readers.read_xyz_dir(spec["path"], spec.get("pattern", XYZ_PATTERN))
     return readers.read_ase(spec["path"], spec.get("ase_format"), spec.get("id_key"))
+
+
+def check_structure(s: Structure) -> None:
+    """No two atoms closer than :data:`MIN_DISTANCE`: such a pair is a duplicated atom line or coordinates in
+    the wrong unit, and would give the Coulomb features an infinite or huge entry. Names the closest pair."""
+    if len(s.numbers) < 2:
+        return
+    first, second = np.triu_indices(len(s.numbers), k=1)
+    distances = np.linalg.norm(s.positions[first] - s.positions[second], axis=1)
+    closest = int(np.argmin(distances))
+    if distances[closest] < MIN_DISTANCE:
+        i, j = first[closest], second[closest]
+        raise IngestError(
+            f"{s.origin} (sample '{s.sample_id}'): atoms {i} ({chemical_symbols[s.numbers[i]]}) and {j} "
+            f"({chemical_symbols[s.numbers[j]]}) are {distances[closest]:.3g} Å apart, expected at least "
+            f"{MIN_DISTANCE:g} Å (two atoms on top of each other: a duplicated atom line, or coordinates not in Å?)"
+        )
 
 
 def stack_structures(structures: list[Structure]) -> xr.Dataset:
@@ -170,17 +191,17 @@ def check_spectrum(s: Spectrum, negative_tolerance: float) -> None:
 def pair(sample_ids: list[str], ids: list[str], what: str) -> list[int]:
     """For each sample, the index of its entry in ``ids`` (the sample ids of spectra or labels).
 
-    Duplicates, samples without an entry and entries without a sample are errors listing the first few.
+    Duplicates, samples without an entry (a missing row or file) and entries without a sample are errors
+    listing the first few of each side that has any.
     """
     check_unique(ids, what)
     index = {sample_id: k for k, sample_id in enumerate(ids)}
     missing = [s for s in sample_ids if s not in index]
     extra = sorted(set(ids) - set(sample_ids))
-    if missing or extra:
-        raise IngestError(
-            f"{what}: unpaired; {len(missing)} structure(s) without an entry {_first(missing)}, "
-            f"{len(extra)} entr(y/ies) without a structure {_first(extra)}"
-        )
+    sides = [f"{len(missing)} structure(s) without an entry {_first(missing)}"] if missing else []
+    sides += [f"{len(extra)} entr(y/ies) without a structure {_first(extra)}"] if extra else []
+    if sides:
+        raise IngestError(f"{what}: unpaired; {', '.join(sides)}")
     return [index[s] for s in sample_ids]
 
 
