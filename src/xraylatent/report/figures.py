@@ -82,7 +82,7 @@ def r2_families(table):
             ax.axhline(emulator, color="k", ls="--", lw=1, label="emulator")
             if "emulator_std" in rows:
                 std = rows["emulator_std"].iloc[0]
-                ax.axhspan(emulator - std, emulator + std, color="k", alpha=0.12, lw=0)
+                ax.axhspan(emulator - std, emulator + std, color="k", alpha=0.12, lw=0, zorder=0.5)  # behind the bars
         ax.set(title=f"{system}\n{target}", xticks=np.arange(len(ks)), xticklabels=[f"k={k}" for k in ks],
                ylim=(min(0.0, float(np.nanmin(table[families].to_numpy()))), 1.02))
     axes[0, 0].set_ylabel("test R² (generalized)")
