@@ -83,6 +83,12 @@ def seed_spreads(wildcards=None):
     return [f"results/{d}/{t}/models/seed_spread.nc" for d, t in fitted_targets()]
 
 
+def baseline_summaries(wildcards=None):
+    """The ``models/baselines.nc`` of every data set and target (in the order of fitted_targets()); none
+    without ECA, whose emulator scores them."""
+    return [f"results/{d}/{t}/models/baselines.nc" for d, t in fitted_targets()] if ECA_DIMS else []
+
+
 def all_outputs():
     return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"] + interpret_outputs()
 
@@ -116,6 +122,16 @@ def spectra_runtime(wildcards):
 INTERPRET = config["interpret"]
 LATENT_DIMS = sorted(MODELS["latent_dims"])
 INVERTED_FAMILIES = [f for f in ("nnca", "eca") if f in MODELS["families"]]
+BOOTSTRAP = INTERPRET["bootstrap"]
+# The bootstrap compares ECA with NNCA resample by resample and orders NNCA like the components rule.
+WITH_BOOTSTRAP = {"nnca", "eca"} <= set(MODELS["families"])
+BOOTSTRAP_CHUNKS = min(BOOTSTRAP["n_chunks"], BOOTSTRAP["n"])
+
+
+def bootstrap_resamples(wildcards):
+    """The resample numbers of bootstrap chunk {chunk}: 0..n−1 split into nearly equal runs."""
+    n, chunk = BOOTSTRAP["n"], int(wildcards.chunk)
+    return list(range(chunk * n // BOOTSTRAP_CHUNKS, (chunk + 1) * n // BOOTSTRAP_CHUNKS))
 
 
 def h2o_like_datasets():
@@ -129,10 +145,12 @@ def interpret_outputs():
     families = set(MODELS["families"])
     for d in DATASETS:
         for t in targets_of(d):
-            if {"nnca", "eca"} <= families:
-                outputs += [f"results/{d}/{t}/interpret/components.md", f"results/figures/{d}_{t}_components.png"]
+            if WITH_BOOTSTRAP:
+                outputs += [f"results/{d}/{t}/interpret/components.md", f"results/figures/{d}_{t}_components.png",
+                            f"results/{d}/{t}/interpret/bootstrap.md", f"results/figures/{d}_{t}_bootstrap.png"]
             if INVERTED_FAMILIES:
-                outputs.append(f"results/figures/{d}_{t}_reconstruction.png")
+                outputs += [f"results/figures/{d}_{t}_reconstruction.png",
+                            f"results/figures/{d}_{t}_reconstructability.png"]
     if {"nnca", "eca", "ednn"} <= families and 1 in LATENT_DIMS:
         outputs += [f"results/figures/{d}_isosurfaces.png" for d in h2o_like_datasets()]
     return outputs
@@ -146,4 +164,6 @@ def reconstruct_models(wildcards):
         files["nnca"] = f"{models}/nnca_k{wildcards.k}.pt"
     if "eca" in INVERTED_FAMILIES:
         files.update(eca=f"{models}/eca_k{wildcards.k}.nc", emulator=f"{models}/emulator.pt")
+    if WITH_BOOTSTRAP:
+        files["bootstrap"] = f"results/{wildcards.dataset}/{wildcards.target}/interpret/bootstrap.nc"
     return files

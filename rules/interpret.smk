@@ -1,5 +1,6 @@
-# Interpretation (docs/method.md §6 rotation, §8, §9): spectral change metric and EDNN bottleneck on a structure
-# grid (H2O-like data sets), ordered NNCA components beside ECA's, and structures reconstructed from spectra.
+# Interpretation (docs/method.md §6 rotation, §8, §9, §11): spectral change metric and EDNN bottleneck on a
+# structure grid (H2O-like data sets), ordered NNCA components beside ECA's, their bootstrap (weight intervals,
+# indecisive features), structures reconstructed from spectra and how well each feature comes back.
 # Input functions (interpret_outputs, reconstruct_models, h2o_like_datasets) live in common.smk.
 
 rule metric_grid:
@@ -59,6 +60,68 @@ rule components:
         "../envs/ml.yaml"
     script:
         "../scripts/components.py"
+
+
+rule bootstrap_chunk:
+    input:
+        prepared="results/{dataset}/{target}/prepared.nc",
+        emulator="results/{dataset}/{target}/models/emulator.pt",
+        nnca=expand("results/{{dataset}}/{{target}}/models/nnca_k{k}.pt", k=LATENT_DIMS),
+    output:
+        "results/{dataset}/{target}/interpret/bootstrap/chunk_{chunk}.nc",
+    params:
+        latent_dims=LATENT_DIMS,
+        resamples=bootstrap_resamples,
+        seed=BOOTSTRAP["seed"],
+        eca=config["models"]["eca"],
+    wildcard_constraints:
+        chunk=r"\d+",
+    log:
+        "logs/bootstrap_chunk/{dataset}_{target}_{chunk}.log",
+    benchmark:
+        "benchmarks/bootstrap_chunk/{dataset}_{target}_{chunk}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 3000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/bootstrap_chunk.py"
+
+
+rule bootstrap:
+    input:
+        chunks=expand("results/{{dataset}}/{{target}}/interpret/bootstrap/chunk_{chunk}.nc",
+                      chunk=range(BOOTSTRAP_CHUNKS)),
+        components="results/{dataset}/{target}/interpret/components.nc",
+    output:
+        summary="results/{dataset}/{target}/interpret/bootstrap.nc",
+        table=report(
+            "results/{dataset}/{target}/interpret/bootstrap.md",
+            caption="../report/bootstrap_table.rst",
+            category="Components",
+        ),
+        figure=report(
+            "results/figures/{dataset}_{target}_bootstrap.png",
+            caption="../report/bootstrap_figure.rst",
+            category="Components",
+        ),
+    params:
+        level=BOOTSTRAP["level"],
+        dpi=config["plots"]["dpi"],
+    log:
+        "logs/bootstrap/{dataset}_{target}.log",
+    benchmark:
+        "benchmarks/bootstrap/{dataset}_{target}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/bootstrap.py"
 
 
 rule isosurfaces:
@@ -129,6 +192,16 @@ rule plot_reconstruction:
         figure=report(
             "results/figures/{dataset}_{target}_reconstruction.png",
             caption="../report/reconstruction_figure.rst",
+            category="Reconstruction",
+        ),
+        reconstructability=report(
+            "results/{dataset}/{target}/interpret/reconstructability.md",
+            caption="../report/reconstructability_table.rst",
+            category="Reconstruction",
+        ),
+        reconstructability_figure=report(
+            "results/figures/{dataset}_{target}_reconstructability.png",
+            caption="../report/reconstructability_figure.rst",
             category="Reconstruction",
         ),
     params:

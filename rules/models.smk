@@ -1,5 +1,5 @@
 # Models: randomized CV search scattered over chunks → leaderboard → refit of the winner (and under n seeds,
-# for the spread) → R² table.
+# for the spread), linear baselines through the emulator → R² table.
 # {model} is "emulator" or "<ednn|nnca|eca>_k<k>" (xraylatent.models.names).
 
 
@@ -102,6 +102,30 @@ rule fit_eca:
         "../scripts/fit_eca.py"
 
 
+rule fit_baselines:
+    input:
+        prepared="results/{dataset}/{target}/prepared.nc",
+        emulator="results/{dataset}/{target}/models/emulator.pt",
+    output:
+        "results/{dataset}/{target}/models/baselines.nc",
+    params:
+        n_components=max(LATENT_DIMS),
+        sir_slices=config["models"]["baselines"]["sir_slices"],
+        fit_on=config["models"]["eca"]["fit_on"],
+    log:
+        "logs/fit_baselines/{dataset}_{target}.log",
+    benchmark:
+        "benchmarks/fit_baselines/{dataset}_{target}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/fit_baselines.py"
+
+
 rule seed_spread:
     input:
         prepared="results/{dataset}/{target}/prepared.nc",
@@ -132,6 +156,7 @@ rule r2_table:
     input:
         summaries=model_summaries,
         spreads=seed_spreads,
+        baselines=baseline_summaries,
     output:
         csv="results/tables/r2.csv",
         md=report("results/tables/r2.md", caption="../report/r2_table.rst", category="Models"),
@@ -139,6 +164,7 @@ rule r2_table:
     params:
         models=fitted_models(),
         targets=fitted_targets(),
+        latent_dims=LATENT_DIMS,
         dpi=config["plots"]["dpi"],
     log:
         "logs/r2_table/r2_table.log",

@@ -1,5 +1,6 @@
 """Rule r2_table: the test-R² table of docs/method.md §10 (CSV and Markdown) and the family comparison figure, with
-the spread over training seeds (rule seed_spread) as ± and error bars."""
+the spread over training seeds (rule seed_spread) as ± and error bars, and the linear baselines (rule
+fit_baselines) beside the latent families."""
 
 from xraylatent import logs
 from xraylatent.io import atomic_write_text, read_netcdf
@@ -17,6 +18,13 @@ for path, (dataset, target, model) in zip(snakemake.input.summaries, snakemake.p
     records.append({"dataset": dataset, "target": target, "model": family, "k": k,
                     "test_r2": summary.attrs["test_r2"], "train_r2": summary.attrs["train_r2"],
                     "test_r2_std": float(spreads[dataset, target].sel(model=model))})
+for path, (dataset, target) in zip(snakemake.input.baselines, snakemake.params.targets):  # none without ECA
+    baselines = read_netcdf(path)
+    for method in baselines["method"].values:
+        for k in snakemake.params.latent_dims:
+            r2 = baselines["r2"].sel({"method": method, "rank": k})
+            records.append({"dataset": dataset, "target": target, "model": str(method), "k": k,
+                            "test_r2": float(r2.sel(split="test")), "train_r2": float(r2.sel(split="train"))})
 table = r2_table(records)
 atomic_write_text(snakemake.output.csv, table.to_csv(index=False))
 atomic_write_text(snakemake.output.md, to_markdown(table))

@@ -7,8 +7,9 @@ import xarray as xr
 
 from xraylatent.data.prepare import Scaler
 from xraylatent.interpret.components import components_dataset
-from xraylatent.interpret.reconstruction import reconstruction_dataset
+from xraylatent.interpret.reconstruction import distance_scores_by_group, reconstruction_dataset
 from xraylatent.models.estimators import NNCA
+from xraylatent.report.tables import reconstructability_markdown
 
 # Coulomb slots: the centre Ge, two O, one Ge → features C[Ge0,O1], C[Ge0,O2], C[Ge0,Ge3], then the rest.
 SLOTS = [32, 8, 8, 32]
@@ -55,7 +56,9 @@ def coulomb_case():
     prepared = _prepared(X, split, ids)
     target = {"type": "spectrum", "kind": "c", "grid": {"start": 0.0, "stop": 5.0, "step": 1.0}}
     inverters = {"exact": lambda Y: (Y, np.zeros(len(Y))), "mean": lambda Y: (np.zeros_like(Y), np.ones(len(Y)))}
-    ds = reconstruction_dataset(prepared, raw, target, inverters, group="pressure", at_mean_tolerance=0.1)
+    determined = {"exact": [True, True, True, False, True, False]}  # as the bootstrap would give; no "mean" entry
+    ds = reconstruction_dataset(prepared, raw, target, inverters, group="pressure", at_mean_tolerance=0.1,
+                                determined=determined)
     return ds, X, r, ids, split, pressure
 
 
@@ -96,6 +99,45 @@ def test_group_means_and_distances_per_pressure(coulomb_case):
         # The known means average the test samples' own distances.
         assert float(ds["distance_true"].sel(element="O")[g]) == pytest.approx(r[rows, :2].mean())
         assert float(ds["distance_true"].sel(element="Ge")[g]) == pytest.approx(r[rows, 2].mean())
+
+
+def test_determined_flags_per_model(coulomb_case):
+    """The bootstrap's verdict lands per model and feature; a model without a bootstrap gets −1."""
+    ds = coulomb_case[0]
+    np.testing.assert_array_equal(ds["determined"].values, [[1, 1, 1, 0, 1, 0], [-1] * 6])
+    assert ds["determined"].attrs["flag_meanings"].split() == ["no_bootstrap", "not_determined_by_the_spectrum",
+                                                               "determined"]
+
+
+def test_per_sample_distances_and_their_scores(coulomb_case):
+    """Exact inversion gives back every test sample's distances (R² = 1, RMSE 0); the train-mean inverter gives
+    the train mean's distances (R² ≤ 0) and, per pressure, the RMSE of the samples about that value."""
+    ds, X, r, _, split, pressure = coulomb_case
+    test = split == "test"
+    assert ds["sample_distance_true"].attrs["units"] == "angstrom"
+    np.testing.assert_allclose(ds["sample_distance_true"].sel(element="O"), r[test, :2].mean(axis=1))
+    np.testing.assert_allclose(ds["sample_distance_true"].sel(element="Ge"), r[test, 2])
+    np.testing.assert_allclose(ds["sample_distance_hat"].sel(model="exact"), ds["sample_distance_true"])
+    np.testing.assert_allclose(ds["distance_r2"].sel(model="exact"), 1.0)
+    assert (ds["distance_r2"].sel(model="mean") <= 0).all()
+    np.testing.assert_array_equal(ds["sample_group"], pressure[test])
+    scores = distance_scores_by_group(ds)
+    assert scores["rmse"].dims == ("model", "group", "element") and scores["rmse"].attrs["units"] == "angstrom"
+    np.testing.assert_allclose(scores["rmse"].sel(model="exact"), 0.0, atol=1e-12)
+    train_ge = 32 * 32 / X[~test, 2].mean()
+    rows = test & (pressure == 30.0)
+    expected = np.sqrt(np.mean((train_ge - r[rows, 2]) ** 2))
+    assert float(scores["rmse"].sel(model="mean", group=30.0, element="Ge")) == pytest.approx(expected)
+
+
+def test_reconstructability_table_marks_undetermined_features_and_distances(coulomb_case):
+    ds = coulomb_case[0]
+    table = reconstructability_markdown({1: ds}, {1: distance_scores_by_group(ds)})
+    lines = table.splitlines()
+    assert lines[0] == "| feature | exact k=1 | mean k=1 |"
+    assert "| C[O1,O2] | 1.00 (n.d.) |" in table and "| C[Ge0,O1] | 1.00 |" in table
+    assert "| Ge–O R² | 1.00 |" in table
+    assert any(line.startswith("| Ge–Ge RMSE at 30 | 0.000 |") for line in lines)
 
 
 def _two_direction_problem(n=400, seed=0):

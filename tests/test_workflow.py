@@ -16,8 +16,10 @@ def test_dry_run_plans_data_chain_selection_and_fits(finished_run):
     expected = {"generate_synthetic": 2, "featurize": 2, "targets": 2, "prepare": 2, "plot_data": 2,
                 # per target: emulator, ednn_k1, nnca_k1 searched in 2 chunks each, then ECA k=1
                 "select_chunk": 12, "gather_selection": 6, "fit_model": 6, "fit_eca": 2,
-                # and per target the winners refitted under the seeds of the spread
-                "seed_spread": 2, "r2_table": 1}
+                # and per target the winners refitted under the seeds of the spread, the linear baselines
+                "seed_spread": 2, "fit_baselines": 2, "r2_table": 1,
+                # the bootstrap: 3 resamples in 2 chunks per target, gathered once per target
+                "bootstrap_chunk": 4, "bootstrap": 2, "reconstruct": 2, "plot_reconstruction": 2}
     for rule, count in expected.items():
         assert planned.count(rule) == count, planned
     assert ran == planned
@@ -26,7 +28,7 @@ def test_dry_run_plans_data_chain_selection_and_fits(finished_run):
 def test_r2_table_has_every_family(finished_run):
     workdir = finished_run[0]
     lines = (workdir / "results/tables/r2.md").read_text().splitlines()
-    assert lines[0] == "| system | target | k | EDNN | NNCA | ECA | emulator |"
+    assert lines[0] == "| system | target | k | EDNN | NNCA | ECA | PCA | PLS | SIR | emulator |"
     assert {line.split(" | ")[0] for line in lines[2:]} == {"| geo2_tiny", "| h2o_tiny"}
     model = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/models/nnca_k1.nc")
     prepared = io.read_prepared(workdir / "results/geo2_tiny/kbeta/prepared.nc")
@@ -59,6 +61,29 @@ def test_real_run_writes_contract_files(finished_run):
     assert chunk_logs and all("ETA" in path.read_text() for path in chunk_logs)
 
 
+def test_bootstrap_flags_reach_the_reconstruction(finished_run):
+    """bootstrap.nc has every resample and an indecisive flag per weight; the reconstruction's ``determined``
+    flags are the bootstrap's verdict for NNCA and ECA (−1 for the Leaky EDNN) and the tables say so."""
+    workdir = finished_run[0]
+    target = workdir / "results/h2o_tiny/xps/interpret"
+    summary = io.read_netcdf(target / "bootstrap.nc")
+    assert summary.sizes["resample"] == 3 and summary["model"].values.tolist() == ["eca", "nnca"]
+    assert summary["angle"].attrs["units"] == "degree"
+    indecisive = summary["indecisive"].sel(k=1, rank=1)
+    recon = io.read_netcdf(target / "reconstruction_k1.nc")
+    for model in ("eca", "nnca"):
+        np.testing.assert_array_equal(recon["determined"].sel(model=model), 1 - indecisive.sel(model=model))
+    assert (recon["determined"].sel(model="ednn_leaky") == -1).all()
+    assert "not determined by the spectrum" in (target / "reconstruction.md").read_text()
+    assert (target / "reconstructability.md").read_text().startswith("| feature | nnca k=1 | eca k=1 |")
+    geo2 = io.read_netcdf(workdir / "results/geo2_tiny/kbeta/interpret/reconstruction_k1.nc")
+    assert geo2["distance_r2"].dims == ("model", "element") and geo2["sample_group"].sizes["sample"] == 12
+    baselines = io.read_netcdf(workdir / "results/h2o_tiny/xps/models/baselines.nc")
+    assert baselines["method"].values.tolist() == ["pca", "pls", "sir"]
+    for name in ("h2o_tiny_xps_bootstrap", "geo2_tiny_kbeta_reconstructability"):
+        assert (workdir / f"results/figures/{name}.png").stat().st_size > 10_000
+
+
 def test_second_run_has_nothing_to_do(finished_run):
     workdir, config, _, _ = finished_run
     assert snakemake(workdir, config, dryrun=True) == []
@@ -70,8 +95,9 @@ def test_changed_split_seed_reruns_prepare_only(finished_run, tmp_path):
     changed.write_text(config.read_text().replace("split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n  geo2",
                                                   "split: {seed: 7, test_fraction: 0.2, n_folds: 3}\n  geo2"))
     planned = snakemake(workdir, changed, dryrun=True)
-    modelling = {"select_chunk", "gather_selection", "fit_model", "fit_eca", "seed_spread", "r2_table"}
-    interpretation = {"metric_grid", "isosurfaces", "components", "reconstruct", "plot_reconstruction"}
+    modelling = {"select_chunk", "gather_selection", "fit_model", "fit_eca", "seed_spread", "fit_baselines", "r2_table"}
+    interpretation = {"metric_grid", "isosurfaces", "components", "bootstrap_chunk", "bootstrap", "reconstruct",
+                      "plot_reconstruction"}
     assert set(planned) == {"all", "prepare"} | modelling | interpretation
     assert planned.count("prepare") == 1 and planned.count("fit_eca") == 1  # only the changed data set
 

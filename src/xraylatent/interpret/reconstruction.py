@@ -1,6 +1,7 @@
-"""Reconstruction of the test set (docs/method.md §9): every inverted model's structures from the test spectra,
-and each group's (pressure's) from its mean spectrum, with per-feature scores and, for Coulomb features,
-centre–neighbour distances: the ``interpret/reconstruction_k{k}.nc`` layout."""
+"""Reconstruction of the test set (docs/method.md §9, §11): every inverted model's structures from the test spectra,
+and each group's (pressure's) from its mean spectrum, with per-feature scores (how well each feature comes back),
+the bootstrap's determined/not-determined flags and, for Coulomb features, centre–neighbour distances: the
+``interpret/reconstruction_k{k}.nc`` layout."""
 
 from __future__ import annotations
 
@@ -43,14 +44,29 @@ def distances_by_element(coulomb: np.ndarray, slot_numbers) -> dict[str, np.ndar
             for z in dict.fromkeys(slot_numbers[1:].tolist())}
 
 
+DETERMINED_FLAGS = {"flag_values": np.array([-1, 0, 1], dtype=np.int8),
+                    "flag_meanings": "no_bootstrap not_determined_by_the_spectrum determined"}
+
+
+def determined_flags(names, determined: dict | None, n_features: int) -> np.ndarray:
+    """(model, feature) int8 flags: 1 where the bootstrap found the feature decisive in some basis vector of
+    the model, 0 where it is not determined by the spectrum, −1 where the model had no bootstrap."""
+    determined = determined or {}
+    return np.stack([np.asarray(determined[name], dtype=np.int8) if name in determined
+                     else np.full(n_features, -1, dtype=np.int8) for name in names])
+
+
 def reconstruction_dataset(prepared: xr.Dataset, raw: xr.Dataset, target: dict, inverters: dict,
-                           group: str | None = None, at_mean_tolerance: float = 0.1) -> xr.Dataset:
+                           group: str | None = None, at_mean_tolerance: float = 0.1,
+                           determined: dict | None = None) -> xr.Dataset:
     """Reconstruct the test set's structures, and each group's (if ``group``) from its mean spectrum.
 
     ``inverters`` maps a model name to a function of standardized targets returning (x̂ standardized,
     residual). Structures are stored in physical units; per-feature scores are in standardized units.
-    With Coulomb features (prepared attr ``slot_numbers``) the mean centre–neighbour distance per element
-    is added per group, beside the test set's known mean (docs/method.md §9).
+    ``determined`` maps a model name to a bool per feature from the bootstrap
+    (:func:`~xraylatent.interpret.bootstrap.determined_features`), stored as the ``determined`` flags. With
+    Coulomb features (prepared attr ``slot_numbers``) the centre–neighbour distances per element are added
+    per test sample with their R², and per group with the test set's known mean (docs/method.md §9, §11).
     """
     x_scaler, _ = scalers(prepared)
     test = prepared["split"].values == "test"
@@ -68,16 +84,43 @@ def reconstruction_dataset(prepared: xr.Dataset, raw: xr.Dataset, target: dict, 
             **{key: (("model", "feature"), np.stack([s[key] for s in scores])) for key in ("r2", "rms")},
             "at_mean": (("model", "feature"), np.stack([s["at_mean"] for s in scores]).astype(np.int8),
                         {"description": f"1 where the reconstruction's RMS (standardized) < {at_mean_tolerance}"}),
+            "determined": (("model", "feature"), determined_flags(names, determined, X.shape[1]),
+                           {"description": "whether the bootstrap found the feature decisive in a basis vector",
+                            **DETERMINED_FLAGS}),
         },
         coords={"model": names, "sample": prepared["sample_id"].values[test], "feature": prepared["feature"].values},
     )
     ds["r2"].attrs["description"] = "per-feature reconstruction R² on the test set (standardized units)"
     ds["rms"].attrs["description"] = "RMS of the reconstruction in standardized units (0 = stays at the mean)"
+    slots = prepared.attrs.get("slot_numbers")
+    if slots is not None:
+        ds = ds.merge(_sample_distances(ds, np.atleast_1d(slots)))
     if group is not None:
         groups = _group_reconstruction(prepared, raw, target, inverters, group, test)
         ds = ds.merge(groups)
         ds.attrs.update(groups.attrs)  # merge keeps only the first data set's attrs
     return ds
+
+
+def _sample_distances(ds: xr.Dataset, slots: np.ndarray) -> xr.Dataset:
+    """Centre–neighbour mean distance per element of every test sample, reconstructed and true, and the R² of
+    each model's over the test set: how well a spectrum gives back the first and second shell."""
+    hat, true = distances_by_element(ds["x_hat"].values, slots), distances_by_element(ds["x_true"].values, slots)
+    elements = list(hat)
+    hat_values = np.stack([hat[e] for e in elements], -1)  # (model, sample, element)
+    true_values = np.stack([true[e] for e in elements], -1)
+    r2 = 1 - np.nansum((hat_values - true_values) ** 2, axis=1) / np.nansum(
+        (true_values - np.nanmean(true_values, axis=0)) ** 2, axis=0)
+    angstrom = {"units": "angstrom"}
+    return xr.Dataset(
+        {"sample_distance_hat": (("model", "sample", "element"), hat_values,
+                                 {**angstrom, "description": "from each test sample's reconstructed Coulomb matrix"}),
+         "sample_distance_true": (("sample", "element"), true_values,
+                                  {**angstrom, "description": "from each test sample's true Coulomb matrix"}),
+         "distance_r2": (("model", "element"), r2,
+                         {"units": "1", "description": "R² of the reconstructed distances over the test samples"})},
+        coords={"element": elements},
+    )
 
 
 def _group_reconstruction(prepared, raw, target, inverters, group, test) -> xr.Dataset:
@@ -110,6 +153,7 @@ def _group_reconstruction(prepared, raw, target, inverters, group, test) -> xr.D
         out["distance_true"] = (("group", "element"),
                                 np.stack([[true_distances[e][mask].mean() for e in elements] for mask in in_group]),
                                 {"units": "angstrom", "description": "known mean over the group's test samples"})
+        out["sample_group"] = (("sample",), raw[group].values[rows], raw[group].attrs)
         out = out.assign_coords(element=elements)
         out.attrs["center"] = chemical_symbols[int(slots[0])]
     return out
@@ -117,12 +161,13 @@ def _group_reconstruction(prepared, raw, target, inverters, group, test) -> xr.D
 
 def reconstruct(prepared: xr.Dataset, raw: xr.Dataset, target: dict, k: int, settings: TrainSettings,
                 nnca=None, eca=None, group: str | None = None, inverse_options: dict | None = None,
-                ednn_inverse: dict | None = None, at_mean_tolerance: float = 0.1) -> xr.Dataset:
+                ednn_inverse: dict | None = None, at_mean_tolerance: float = 0.1,
+                determined: dict | None = None) -> xr.Dataset:
     """:func:`reconstruction_dataset` for every inverted model at ``k``: the fitted ``nnca`` through its decoder,
     ``eca`` = (emulator, V) through f(Vᵀt), and a Leaky-ReLU EDNN trained here on the train set (``ednn_inverse``:
     its learning_rate and shape, :func:`~xraylatent.interpret.leaky_ednn.train_leaky_ednn`) through its
     inverted encoder, with that network's condition numbers and test R². ``inverse_options`` go to the
-    latent fit (n_starts, max_iter, learning_rate, seed)."""
+    latent fit (n_starts, max_iter, learning_rate, seed); ``determined`` are the bootstrap's flags per model."""
     options = inverse_options or {}
     inverters = {}
     if nnca is not None:
@@ -133,9 +178,30 @@ def reconstruct(prepared: xr.Dataset, raw: xr.Dataset, target: dict, k: int, set
     parts = split_arrays(prepared)
     net = train_leaky_ednn(*parts["train"], k, settings, **(ednn_inverse or {}))
     inverters["ednn_leaky"] = partial(invert_leaky_ednn, net, **options)
-    result = reconstruction_dataset(prepared, raw, target, inverters, group, at_mean_tolerance)
+    result = reconstruction_dataset(prepared, raw, target, inverters, group, at_mean_tolerance, determined)
     result["condition_number"] = ("layer", condition_numbers(net.encoder),
                                   {"description": "2-norm condition number of each Leaky-ReLU EDNN encoder weight"})
     X_test, Y_test = parts["test"]
     result.attrs.update(k=k, ednn_leaky_test_r2=generalized_r2(Y_test, predict_stack(net, X_test)[0].double().numpy()))
     return result
+
+
+def distance_scores_by_group(ds: xr.Dataset) -> xr.Dataset:
+    """Per model, group (pressure) and element: RMSE (Å) and R² of the reconstructed test-sample distances
+    within the group. Needs the per-sample distances and ``sample_group`` (Coulomb features with a group)."""
+    hat, true, groups = ds["sample_distance_hat"], ds["sample_distance_true"], ds["sample_group"].values
+    labels = ds["group"].values
+    rmse, r2 = (np.full((ds.sizes["model"], len(labels), ds.sizes["element"]), np.nan) for _ in range(2))
+    for g, label in enumerate(labels):
+        members = groups == label
+        error = (hat.values[:, members] - true.values[members]) ** 2
+        spread = (true.values[members] - np.nanmean(true.values[members], axis=0)) ** 2
+        rmse[:, g] = np.sqrt(np.nanmean(error, axis=1))
+        with np.errstate(divide="ignore", invalid="ignore"):  # one sample in a group: R² undefined
+            r2[:, g] = 1 - np.nansum(error, axis=1) / np.nansum(spread, axis=0)
+    dims = ("model", "group", "element")
+    return xr.Dataset(
+        {"rmse": (dims, rmse, {"units": "angstrom", "description": "RMSE of the reconstructed distance in the group"}),
+         "r2": (dims, r2, {"units": "1", "description": "R² of the reconstructed distance within the group"})},
+        coords={"model": ds["model"], "group": ds["group"], "element": ds["element"]},
+    )

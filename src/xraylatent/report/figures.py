@@ -64,19 +64,25 @@ def mean_spectra(raw: xr.Dataset, title: str = "", windows: dict | None = None, 
     return fig
 
 
+# Linear baselines (PCA, PLS, SIR through the emulator) as hatched light bars after the three latent families.
+BASELINE_STYLES = {name: {"color": color, "hatch": "///", "edgecolor": "0.35", "linewidth": 0.4}
+                   for name, color in (("PCA", "0.9"), ("PLS", "0.75"), ("SIR", "0.6"))}
+
+
 def r2_families(table):
-    """Test R² of EDNN, NNCA and ECA per k, one panel per system and target (docs/method.md §10 layout), with
-    error bars (and a band about the emulator's line) of ± one standard deviation over training seeds where
-    the table has ``<column>_std`` columns."""
+    """Test R² of EDNN, NNCA and ECA per k, and of the linear baselines where the table has them, one panel
+    per system and target (docs/method.md §10 layout), with error bars (and a band about the emulator's
+    line) of ± one standard deviation over training seeds where the table has ``<column>_std`` columns."""
     groups = list(table.groupby(["system", "target"], sort=True))
-    families = [c for c in ("EDNN", "NNCA", "ECA") if c in table.columns]
+    families = [c for c in ("EDNN", "NNCA", "ECA", *BASELINE_STYLES) if c in table.columns]
     fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.2), squeeze=False, sharey=True)
     for ax, ((system, target), rows) in zip(axes[0], groups):
         ks = rows["k"].to_numpy()
         width = 0.8 / len(families)
         for j, family in enumerate(families):
             ax.bar(np.arange(len(ks)) + (j - (len(families) - 1) / 2) * width, rows[family], width, label=family,
-                   yerr=rows.get(f"{family}_std"), capsize=2, error_kw={"lw": 0.8})
+                   yerr=rows.get(f"{family}_std"), capsize=2, error_kw={"lw": 0.8},
+                   **BASELINE_STYLES.get(family, {}))
         if rows["emulator"].notna().any():
             emulator = rows["emulator"].iloc[0]
             ax.axhline(emulator, color="k", ls="--", lw=1, label="emulator")
@@ -86,6 +92,7 @@ def r2_families(table):
         ax.set(title=f"{system}\n{target}", xticks=np.arange(len(ks)), xticklabels=[f"k={k}" for k in ks],
                ylim=(min(0.0, float(np.nanmin(table[families].to_numpy()))), 1.02))
     axes[0, 0].set_ylabel("test R² (generalized)")
-    axes[0, -1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
+    handles, labels = axes[0, -1].get_legend_handles_labels()  # one legend below the panels, clear of the bars
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(labels), fontsize=8)
     return fig

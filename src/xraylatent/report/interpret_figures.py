@@ -169,3 +169,91 @@ def reconstructed_vs_true(recons: dict[int, xr.Dataset], title: str = "", max_fe
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _leading_features(weights: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` features with the largest |weight| in any row of ``weights`` (rows, feature),
+    in feature order."""
+    return np.sort(np.argsort(-np.nanmax(np.abs(weights), axis=0))[:n])
+
+
+def bootstrap_weights(summary: xr.Dataset, title: str = "", max_features: int = 15):
+    """Bootstrap of the basis vectors: per model (rows) and k, rank (columns) each feature's weight in the
+    full-data direction (×) and the resamples' mean with its interval; indecisive weights (interval
+    contains 0) hollow and grey. With many features only the ``max_features`` largest are drawn."""
+    panels = [(int(k), rank) for k in summary["k"].values for rank in range(1, int(k) + 1)]
+    models, features = summary["model"].values, summary["feature"].values
+    n_shown = min(len(features), max_features)
+    height = 0.8 + (1.3 + 0.26 * n_shown) * len(models)  # per panel: title and axis label, then a row per feature
+    fig, axes = plt.subplots(len(models), len(panels), figsize=(3.6 * len(panels), height), squeeze=False)
+    for col, (k, rank) in enumerate(panels):
+        at = summary.sel(k=k, rank=rank)
+        shown = _leading_features(at["weight_reference"].values, n_shown)
+        y = np.arange(len(shown))
+        for row, model in enumerate(models):
+            ax, sel = axes[row, col], at.sel(model=model)
+            mean, low, high = (sel[name].values[shown] for name in ("weight_mean", "weight_low", "weight_high"))
+            indecisive = sel["indecisive"].values[shown] == 1
+            color = MODEL_COLORS.get(str(model), "C7")
+            for mask, face, edge in ((~indecisive, color, color), (indecisive, "none", "0.55")):
+                ax.errorbar(mean[mask], y[mask], xerr=[mean[mask] - low[mask], high[mask] - mean[mask]], fmt="o",
+                            ms=4, mfc=face, mec=edge, ecolor=edge, capsize=2, lw=1)
+            ax.plot(sel["weight_reference"].values[shown], y, "kx", ms=4)
+            ax.axvline(0, color="k", lw=0.6)
+            ax.set_yticks(y, features[shown], fontsize=7 if n_shown > 8 else 9)
+            ax.invert_yaxis()
+            ax.set(title=f"{str(model).upper()} k={k}, rank {rank}: angle ≤ {float(sel['angle_high']):.1f}°",
+                   xlabel="weight (standardized features)")
+    fig.suptitle(f"{title}\n{summary.attrs['n_resamples']} resamples, {summary.attrs['level']:.0%} intervals"
+                 + (f"; the {n_shown} largest of {len(features)} features" if n_shown < len(features) else ""))
+    fig.tight_layout()
+    fig.legend(handles=[Line2D([], [], marker="o", color="0.3", ls="", label="decisive: mean and interval"),
+                        Line2D([], [], marker="o", mfc="none", mec="0.55", ls="", label="indecisive (contains 0)"),
+                        Line2D([], [], marker="x", color="k", ls="", label="full-data weight")],
+               fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)  # below the panels, off the data
+    return fig
+
+
+def reconstructability(recons: dict[int, xr.Dataset], by_group: dict[int, xr.Dataset] | None = None, title: str = ""):
+    """How well each feature comes back from the test spectra: a heat map of the per-feature R² (features ×
+    model and k; framed and "n.d." where the bootstrap leaves the feature not determined by the spectrum) and,
+    with per-group distance scores (GeO2), the RMSE (log scale) of each centre–neighbour distance per group."""
+    columns = [(k, str(m)) for k, ds in recons.items() for m in ds["model"].values]
+    first = next(iter(recons.values()))
+    features = first["feature"].values
+    r2 = np.array([recons[k]["r2"].sel(model=m).values for k, m in columns]).T  # (feature, column)
+    undetermined = np.array([recons[k]["determined"].sel(model=m).values == 0 for k, m in columns]).T
+    elements = list(first["element"].values) if by_group else []
+    height = max(3.0, 0.9 + 0.2 * len(features))
+    fig = plt.figure(figsize=(2.4 + 0.75 * len(columns) + 4.2 * bool(elements), height))
+    grid = fig.add_gridspec(max(1, len(elements)), 2 if elements else 1,
+                            width_ratios=[0.75 * len(columns) + 2.4, 4.2] if elements else None)
+    ax = fig.add_subplot(grid[:, 0])
+    image = ax.imshow(np.clip(r2, 0, 1), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    rows, cols = np.nonzero(undetermined)
+    for i, j in zip(rows, cols):  # a dashed frame, so the cell's value stays legible
+        ax.add_patch(plt.Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ls="--", edgecolor="w", lw=0.8))
+    if len(features) <= 30:
+        for i in range(len(features)):
+            for j in range(len(columns)):
+                text = "< −10" if r2[i, j] < -10 else f"{r2[i, j]:.2f}"
+                ax.text(j, i, text + (" n.d." if undetermined[i, j] else ""), ha="center", va="center", fontsize=7,
+                        color="k" if r2[i, j] > 0.6 else "w")
+    ax.set_xticks(range(len(columns)), [f"{m.upper()}\nk={k}" for k, m in columns], fontsize=8)
+    ax.set_yticks(range(len(features)), features, fontsize=7 if len(features) > 12 else 9)
+    ax.set_title("per-feature R² (test); n.d., dashed: not determined", fontsize=9)
+    fig.colorbar(image, ax=ax, label="R² (clipped to [0, 1])", shrink=0.6)
+    for row, element in enumerate(elements):
+        ax = fig.add_subplot(grid[row, 1])
+        for k, scores in by_group.items():
+            for model in scores["model"].values:
+                ax.plot(scores["group"].values, scores["rmse"].sel(model=model, element=element), marker="s",
+                        ls="-" if k == min(by_group) else "--", color=MODEL_COLORS.get(str(model), "C7"),
+                        label=f"{str(model).upper()} k={k}")
+        unit = first["group"].attrs.get("units", "")
+        ax.set(title=f"{first.attrs.get('center', 'centre')}–{element}: per-sample error",
+               xlabel=f"{first.attrs['group']} ({unit})", ylabel="RMSE (Å)", yscale="log")  # unstable inversions
+        ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

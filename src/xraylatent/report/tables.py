@@ -8,14 +8,15 @@ import pandas as pd
 import xarray as xr
 
 FAMILY_COLUMNS = {"ednn": "EDNN", "nnca": "NNCA", "eca": "ECA"}
+BASELINE_COLUMNS = {"pca": "PCA", "pls": "PLS", "sir": "SIR"}
 
 
 def r2_table(records: list[dict]) -> pd.DataFrame:
     """Rows (system, target, k) with the test R² of each family and of the target's emulator.
 
-    ``records`` hold ``dataset``, ``target``, ``model`` (emulator, ednn, nnca, eca), ``k`` (None for the
-    emulator), ``test_r2`` and optionally ``test_r2_std`` (the spread over training seeds), which becomes a
-    ``<column>_std`` column beside each R² column.
+    ``records`` hold ``dataset``, ``target``, ``model`` (emulator, ednn, nnca, eca, or a linear baseline pca,
+    pls, sir), ``k`` (None for the emulator), ``test_r2`` and optionally ``test_r2_std`` (the spread over
+    training seeds), which becomes a ``<column>_std`` column beside each R² column.
     """
     frame = pd.DataFrame(records)
     values = [v for v in ("test_r2", "test_r2_std") if v in frame.columns]
@@ -23,7 +24,7 @@ def r2_table(records: list[dict]) -> pd.DataFrame:
     pivoted = latent.pivot_table(index=["dataset", "target", "k"], columns="model", values=values)
     emulators = frame[frame["model"] == "emulator"].set_index(["dataset", "target"])
     table = pd.DataFrame(index=pivoted.index)
-    for family, column in [*FAMILY_COLUMNS.items(), ("emulator", "emulator")]:
+    for family, column in [*FAMILY_COLUMNS.items(), *BASELINE_COLUMNS.items(), ("emulator", "emulator")]:
         for value in values:
             suffix = "_std" if value.endswith("_std") else ""
             if family == "emulator" and not emulators.empty:
@@ -77,22 +78,25 @@ def components_markdown(ds: xr.Dataset) -> str:
 
 def reconstruction_markdown(recons: dict[int, xr.Dataset], max_listed: int = 8) -> str:
     """Markdown summary of reconstructions per k: per model the mean latent-fit residual, the features
-    reconstructed well (R² ≥ 0.5) and those at their mean; the Leaky EDNN's condition numbers; and, with
+    reconstructed well (R² ≥ 0.5), those the bootstrap leaves not determined by the spectrum and those at
+    their mean; the Leaky EDNN's condition numbers; and, with
     groups and Coulomb features, reconstructed vs known mean distances per group."""
 
     def listed(names) -> str:
         names = list(names)
         return ", ".join(names[:max_listed]) + (f" … ({len(names)} in all)" if len(names) > max_listed else "") or "—"
 
-    lines = ["| k | model | mean residual | features with R² ≥ 0.5 (R²) | features at their mean |",
-             "|---|---|---|---|---|"]
+    lines = ["| k | model | mean residual | features with R² ≥ 0.5 (R²) | not determined by the spectrum (bootstrap) "
+             "| features at their mean |", "|---|---|---|---|---|---|"]
     for k, ds in recons.items():
         features = ds["feature"].values
         for model in ds["model"].values:
             r2, at_mean = ds["r2"].sel(model=model).values, ds["at_mean"].sel(model=model).values.astype(bool)
+            flags = ds["determined"].sel(model=model).values
             good = [f"{f} ({v:.2f})" for f, v in sorted(zip(features, r2), key=lambda p: -p[1]) if v >= 0.5]
+            undetermined = "no bootstrap" if (flags < 0).all() else listed(features[flags == 0])
             lines.append(f"| {k} | {model} | {float(ds['residual'].sel(model=model).mean()):.3g} | {listed(good)} "
-                         f"| {listed(features[at_mean])} |")
+                         f"| {undetermined} | {listed(features[at_mean])} |")
     lines += ["", "Leaky-ReLU EDNN encoder condition numbers (first layer → bottleneck):", ""]
     lines += [f"- k={k}: " + ", ".join(f"{c:.3g}" for c in ds["condition_number"].values)
               + f" (test R² of the network {ds.attrs['ednn_leaky_test_r2']:.3f})" for k, ds in recons.items()]
@@ -109,4 +113,73 @@ def reconstruction_markdown(recons: dict[int, xr.Dataset], max_listed: int = 8) 
             known = [f"{v:.3f}" for v in first["distance_true"].values[i]]
             fitted = [f"{float(recons[k]['distance_hat'].sel(model=m, element=e)[i]):.3f}" for k, m, e in columns]
             lines.append(f"| {label:g} | " + " | ".join(known + fitted) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if np.isfinite(value) else "—"
+
+
+def _r2(value: float) -> str:
+    """An R² cell; an unstable inversion's R² of −10⁵ reads as "< −10" rather than as a number."""
+    return "< −10" if value < -10 else _number(value)
+
+
+def bootstrap_markdown(summary: xr.Dataset, max_listed: int = 12) -> str:
+    """Markdown of a bootstrap summary: per model, k and rank the reference direction's leading weights with
+    their intervals, the indecisive features, the subspace angle and the test-R² interval."""
+    level = summary.attrs["level"]
+    features = summary["feature"].values
+    lines = [f"{summary.attrs['n_resamples']} resamples; intervals at {level:.0%}. {summary.attrs['criterion']}", "",
+             "| model | k | rank | leading weights [interval] | indecisive features | angle to full data (°), "
+             f"median / {level:.0%} | test R² [interval] |", "|---|---|---|---|---|---|---|"]
+    for model in summary["model"].values:
+        for k in summary["k"].values:
+            at = summary.sel(model=model, k=k)
+            for rank in range(1, int(k) + 1):
+                row = at.sel(rank=rank)
+                weights = row["weight_reference"].values
+                order = np.argsort(-np.abs(weights))[:3]
+                leading = ", ".join(f"{weights[j]:+.2f} [{row['weight_low'].values[j]:+.2f}, "
+                                    f"{row['weight_high'].values[j]:+.2f}] {features[j]}" for j in order)
+                indecisive = list(features[row["indecisive"].values == 1])
+                shown = ", ".join(indecisive[:max_listed]) + (f" … ({len(indecisive)} in all)"
+                                                              if len(indecisive) > max_listed else "")
+                lines.append(f"| {str(model).upper()} | {k} | {rank} | {leading} | {shown or '—'} "
+                             f"| {_number(float(at['angle_median']), 1)} / {_number(float(at['angle_high']), 1)} "
+                             f"| {float(at['test_r2_mean']):.3f} [{float(at['test_r2_low']):.3f}, "
+                             f"{float(at['test_r2_high']):.3f}] |")
+    return "\n".join(lines) + "\n"
+
+
+def reconstructability_markdown(recons: dict[int, xr.Dataset], by_group: dict[int, xr.Dataset] | None = None) -> str:
+    """Markdown of how well each feature comes back from the test spectra: R² of reconstructed against true
+    per feature (rows) and model and k (columns), "n.d." where the bootstrap leaves it not determined by the
+    spectrum; with Coulomb features also the distances' R² and, per group, their RMSE (``by_group``: k →
+    :func:`~xraylatent.interpret.reconstruction.distance_scores_by_group`)."""
+    columns = [(k, str(m)) for k, ds in recons.items() for m in ds["model"].values]
+    first = next(iter(recons.values()))
+    lines = ["| feature | " + " | ".join(f"{m} k={k}" for k, m in columns) + " |", "|" + "---|" * (1 + len(columns))]
+    for feature in first["feature"].values:
+        cells = []
+        for k, model in columns:
+            at = recons[k].sel(model=model, feature=feature)
+            cells.append(_r2(float(at["r2"])) + (" (n.d.)" if int(at["determined"]) == 0 else ""))
+        lines.append(f"| {feature} | " + " | ".join(cells) + " |")
+    if "distance_r2" in first:
+        elements = first["element"].values
+        center = first.attrs.get("center", "centre")
+        lines += ["", f"Mean {center}–neighbour distances from the test samples' reconstructed features: R² over the "
+                  "test set" + (", then RMSE (Å) per group" if by_group else "") + ".", "",
+                  "| distance | " + " | ".join(f"{m} k={k}" for k, m in columns) + " |",
+                  "|" + "---|" * (1 + len(columns))]
+        for element in elements:
+            lines.append(f"| {center}–{element} R² | " + " | ".join(
+                _r2(float(recons[k]["distance_r2"].sel(model=m, element=element))) for k, m in columns) + " |")
+        if by_group:
+            for label in next(iter(by_group.values()))["group"].values:
+                for element in elements:
+                    lines.append(f"| {center}–{element} RMSE at {label:g} | " + " | ".join(
+                        _number(float(by_group[k]["rmse"].sel(model=m, group=label, element=element)), 3)
+                        for k, m in columns) + " |")
     return "\n".join(lines) + "\n"
