@@ -248,3 +248,27 @@ def test_bad_inputs_fail_clearly(study):
         determined_features(study["summary"], "pca", 1)
     with pytest.raises(ValueError, match="k=3 is not in the summary"):
         determined_features(study["summary"], "eca", 3)
+
+
+def test_figure_draws_a_biased_bootstrap_whose_mean_lies_outside_the_interval():
+    """Resamples that all tilt away from the full-data weight (as a fixed emulator's bias makes them) put their
+    mean outside the interval around the full-data weight; the figure centres the error bar on that weight and
+    draws (it once failed with 'xerr must not contain negative values')."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from xraylatent.report.interpret_figures import bootstrap_weights
+
+    rng = np.random.default_rng(1)
+    weights = np.column_stack([np.full(5, 0.6), np.full(5, 0.8), 0.3 + 0.01 * rng.standard_normal(5)])
+    reference = xr.Dataset({name: (("k", "rank", "feature"), [[[0.8, 0.6, 0.0]]]) for name in ("V_eca", "V_nnca")},
+                           coords={"k": [1], "rank": [1]})
+    summary = bootstrap_summary(synthetic_fits(weights), reference).assign_coords(feature=["a", "b", "c"])
+    at = summary.sel(model="eca", k=1, rank=1, feature="c")
+    assert not at["weight_low"] <= at["weight_mean"] <= at["weight_high"]
+    figure = bootstrap_weights(summary, "biased")
+    axis = figure.axes[0]
+    assert axis.get_title().startswith("ECA k=1, rank 1")
+    centres = np.concatenate([line.get_xdata() for line in axis.lines if line.get_marker() == "o"])
+    np.testing.assert_allclose(sorted(centres), [0.0, 0.6, 0.8])  # every dot at its full-data weight
+    assert summary["indecisive"].sel(model="eca", k=1, rank=1).values.tolist() == [0, 0, 1]

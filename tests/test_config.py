@@ -25,15 +25,15 @@ def test_shipped_configs_validate_and_get_defaults(name):
 
 def test_wrong_type_names_the_key():
     config = _config()
-    config["datasets"]["h2o_synthetic"]["split"]["seed"] = "abc"
-    with pytest.raises(ConfigError, match=r"datasets\.h2o_synthetic\.split\.seed: 'abc' is not of type 'integer'"):
+    config["datasets"]["h2o"]["split"]["seed"] = "abc"
+    with pytest.raises(ConfigError, match=r"datasets\.h2o\.split\.seed: 'abc' is not of type 'integer'"):
         validate_config(config, SCHEMA)
 
 
 def test_unknown_key_is_named():
     config = _config()
-    config["datasets"]["geo2_synthetic"]["source"]["per_presure"] = 3
-    with pytest.raises(ConfigError, match=r"datasets\.geo2_synthetic\.source: .*'per_presure' was unexpected"):
+    config["datasets"]["geo2"]["source"]["per_presure"] = 3
+    with pytest.raises(ConfigError, match=r"datasets\.geo2\.source: .*'per_presure' was unexpected"):
         validate_config(config, SCHEMA)
 
 

@@ -113,3 +113,17 @@ def test_an_unfitted_emulator_is_trained_by_fit():
     assert not hasattr(emulator, "net_")  # the given emulator stays unfitted; the clone is emulator_
     assert eca.emulator_.score(X, Y) >= 0.95
     assert abs(eca.components_ @ basis[:, 0])[0] >= 0.99
+
+
+def test_a_full_rank_basis_ends_with_the_complement_and_covers_the_emulator():
+    """With as many components as features the last direction is the complement of the others: the basis is
+    orthonormal, its first rank is the fitted one, and its last rank projects nothing away (R² = the
+    emulator's own)."""
+    X, Y, basis = planted(1)
+    X = X[:, :2]  # two features, the planted direction's projection on them
+    emulator = Emulator((16,), **FAST).fit(X[:600], Y[:600])
+    one = ECA(FrozenEstimator(emulator), n_components=1).fit(X[600:], Y[600:])
+    full = ECA(FrozenEstimator(emulator), n_components=2).fit(X[600:], Y[600:])
+    np.testing.assert_allclose(full.components_ @ full.components_.T, np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(full.components_[0], one.components_[0])
+    assert full.covered_variance_[1] == pytest.approx(emulator.score(X[600:], Y[600:]), abs=1e-6)

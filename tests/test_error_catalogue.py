@@ -80,8 +80,8 @@ def models(config):
 
 
 CONFIG_CASES = {
-    "config-wrong-type": lambda c: dataset(c, "h2o_synthetic")["split"].update(seed="abc"),
-    "config-unknown-key": lambda c: dataset(c, "geo2_synthetic")["source"].update(per_presure=3),
+    "config-wrong-type": lambda c: dataset(c, "h2o")["split"].update(seed="abc"),
+    "config-unknown-key": lambda c: dataset(c, "geo2")["source"].update(per_presure=3),
     "config-missing-key": lambda c: dataset(c).pop("featurizer"),
     "config-negative-count": lambda c: models(c)["search"].update(n_candidates=-3),
     "config-test-fraction-one": lambda c: dataset(c)["split"].update(test_fraction=1.0),

@@ -39,7 +39,8 @@ class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
     and a stacked torch network ``net_`` (:class:`~xraylatent.models.estimators.Emulator`).
     ``covered_variance_[j]`` is the R² of rank j+1 on the data given to ``fit``; ``rank_scores`` evaluates
     the same on other data (docs/method.md §5 asks for both test- and train-set values). ``n_iter_`` is the
-    number of optimiser steps each rank took: always ``max_iter``, the search has a fixed budget.
+    number of optimiser steps each rank took: always ``max_iter``, the search has a fixed budget (a rank equal
+    to the number of features is the orthogonal complement of the others and needs no steps).
     """
 
     _parameter_constraints = {
@@ -74,9 +75,13 @@ class ECA(MultiOutputMixin, TransformerMixin, BaseEstimator):
         y = torch.tensor(Y.reshape(len(Y), -1), dtype=torch.float32, device=device)
         generator = torch.Generator().manual_seed(seed_of(self.random_state))
         basis = torch.zeros(0, X.shape[1], device=device)
-        for _ in range(self.n_components):
+        for rank in range(1, self.n_components + 1):
             starts = torch.randn(self.n_starts, X.shape[1], generator=generator).to(device)
-            basis = torch.cat([basis, self._best_direction(net, x, y, basis, starts)[None]])
+            if rank == X.shape[1]:  # the last direction of the space: the complement, nothing left to fit
+                direction = _directions(starts[:1], basis)[0]
+            else:
+                direction = self._best_direction(net, x, y, basis, starts)
+            basis = torch.cat([basis, direction[None]])
         self.components_ = _orthonormal_rows(basis.cpu().numpy().astype(np.float64))
         self.n_iter_ = self.max_iter
         self.covered_variance_ = self.rank_scores(X, Y)

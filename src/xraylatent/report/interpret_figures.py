@@ -179,8 +179,9 @@ def _leading_features(weights: np.ndarray, n: int) -> np.ndarray:
 
 def bootstrap_weights(summary: xr.Dataset, title: str = "", max_features: int = 15):
     """Bootstrap of the basis vectors: per model (rows) and k, rank (columns) each feature's weight in the
-    full-data direction (×) and the resamples' mean with its interval; indecisive weights (interval
-    contains 0) hollow and grey. With many features only the ``max_features`` largest are drawn."""
+    full-data direction with its interval (which is centred on it) and the resamples' mean (×); indecisive
+    weights (interval contains 0) hollow and grey. With many features only the ``max_features`` largest are
+    drawn."""
     panels = [(int(k), rank) for k in summary["k"].values for rank in range(1, int(k) + 1)]
     models, features = summary["model"].values, summary["feature"].values
     n_shown = min(len(features), max_features)
@@ -192,13 +193,13 @@ def bootstrap_weights(summary: xr.Dataset, title: str = "", max_features: int = 
         y = np.arange(len(shown))
         for row, model in enumerate(models):
             ax, sel = axes[row, col], at.sel(model=model)
-            mean, low, high = (sel[name].values[shown] for name in ("weight_mean", "weight_low", "weight_high"))
+            centre, low, high = (sel[name].values[shown] for name in ("weight_reference", "weight_low", "weight_high"))
             indecisive = sel["indecisive"].values[shown] == 1
             color = MODEL_COLORS.get(str(model), "C7")
             for mask, face, edge in ((~indecisive, color, color), (indecisive, "none", "0.55")):
-                ax.errorbar(mean[mask], y[mask], xerr=[mean[mask] - low[mask], high[mask] - mean[mask]], fmt="o",
-                            ms=4, mfc=face, mec=edge, ecolor=edge, capsize=2, lw=1)
-            ax.plot(sel["weight_reference"].values[shown], y, "kx", ms=4)
+                ax.errorbar(centre[mask], y[mask], xerr=[centre[mask] - low[mask], high[mask] - centre[mask]],
+                            fmt="o", ms=4, mfc=face, mec=edge, ecolor=edge, capsize=2, lw=1)
+            ax.plot(sel["weight_mean"].values[shown], y, "kx", ms=4)
             ax.axvline(0, color="k", lw=0.6)
             ax.set_yticks(y, features[shown], fontsize=7 if n_shown > 8 else 9)
             ax.invert_yaxis()
@@ -207,9 +208,9 @@ def bootstrap_weights(summary: xr.Dataset, title: str = "", max_features: int = 
     fig.suptitle(f"{title}\n{summary.attrs['n_resamples']} resamples, {summary.attrs['level']:.0%} intervals"
                  + (f"; the {n_shown} largest of {len(features)} features" if n_shown < len(features) else ""))
     fig.tight_layout()
-    fig.legend(handles=[Line2D([], [], marker="o", color="0.3", ls="", label="decisive: mean and interval"),
+    fig.legend(handles=[Line2D([], [], marker="o", color="0.3", ls="", label="decisive: full-data weight and interval"),
                         Line2D([], [], marker="o", mfc="none", mec="0.55", ls="", label="indecisive (contains 0)"),
-                        Line2D([], [], marker="x", color="k", ls="", label="full-data weight")],
+                        Line2D([], [], marker="x", color="k", ls="", label="mean of the resamples")],
                fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)  # below the panels, off the data
     return fig
 
