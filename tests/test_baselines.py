@@ -150,13 +150,25 @@ def test_baselines_dataset(study):
     assert list(ds["method"].values) == list(BASELINES)
     assert list(ds["split"].values) == ["train", "test"]
     assert list(ds["rank"].values) == [1, 2] and list(ds["feature"].values) == list(range(6))
-    assert ds.attrs == {"fit_on": "test", "sir_slices": 8}
+    assert ds.attrs == {"fit_on": "test", "sir_slices": 8, "sir_slices_requested": 8}
     assert ds["r2"].attrs["units"] == "1" and ds["r2"].attrs["description"] and ds["V"].attrs["description"]
     for k in (1, 2):
         expected = projected_r2(s["emulator"].predict, pca_directions(X, k), *s["parts"]["train"])[-1]
         assert float(ds["r2"].sel({"method": "pca", "split": "train", "rank": k})) == pytest.approx(expected, rel=1e-12)
     np.testing.assert_array_equal(ds["V"].sel({"method": "sir"}), sir_directions(X, Y, 2, n_slices=8, random_state=3))
     np.testing.assert_array_equal(ds["V"].sel({"method": "pls"}), pls_directions(X, Y, 2))
+
+
+def test_a_small_fit_split_gets_fewer_sir_slices_and_a_warning(study, caplog):
+    """Six rows cannot fill ten slices (the 30-structure example config's test split): SIR takes three, two rows
+    per slice on average (a slice per row would make M the identity and its eigenvectors arbitrary), and says so."""
+    s = study
+    X, Y = s["parts"]["test"][0][:6], s["parts"]["test"][1][:6]
+    with caplog.at_level("WARNING", logger="xraylatent.models.baselines"):
+        ds = baselines_dataset(X, Y, s["parts"], s["emulator"].predict, 1, sir_slices=10)
+    assert ds.attrs["sir_slices"] == 3 and ds.attrs["sir_slices_requested"] == 10
+    assert "6 rows on the test split, too few for 10 slices" in caplog.text
+    np.testing.assert_array_equal(ds["V"].sel({"method": "sir"}), sir_directions(X, Y, 1, n_slices=3))
 
 
 def test_bad_inputs_fail_clearly():

@@ -4,8 +4,8 @@ import pytest
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.selection.candidates import HYPERPARAMETERS, chunk, grid_values, sample_candidates
 from xraylatent.selection.cv import cross_validate
-from xraylatent.selection.leaderboard import best_hyperparameters, chunk_dataset, leaderboard
-from xraylatent.selection.search import best_candidate, search
+from xraylatent.selection.leaderboard import best_candidate, best_hyperparameters, chunk_dataset, leaderboard
+from xraylatent.selection.search import search
 
 SPACE = {"depth": [1, 2], "width": [4, 8, 16], "learning_rate": {"log_uniform": [1e-3, 1e-1], "n": 3},
          "l2": [0.0, 1e-4]}

@@ -14,6 +14,7 @@ the generalized R² of the emulator on the projected inputs X Vᵀ V, rank by ra
 
 from __future__ import annotations
 
+import logging
 from numbers import Integral
 
 import numpy as np
@@ -24,6 +25,8 @@ from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from xraylatent.metrics import generalized_r2
+
+log = logging.getLogger(__name__)
 
 BASELINES = ("pca", "pls", "sir")
 SPLITS = ("train", "test")
@@ -162,7 +165,11 @@ def baselines_dataset(X_fit, Y_fit, parts, predict, n_components, sir_slices=10,
         raise ValueError(f"parts lacks the split(s) {missing}: it needs {list(SPLITS)}")
     if fit_on not in SPLITS:
         raise ValueError(f"fit_on={fit_on!r} must be one of {list(SPLITS)}")
-    options = {"sir": {"n_slices": sir_slices, "random_state": random_state}}
+    slices = max(n_components + 1, min(sir_slices, len(X_fit) // 2))  # at least two rows per slice on average
+    if slices != sir_slices:
+        log.warning("SIR: %d rows on the %s split, too few for %d slices of two or more rows: using %d slices",
+                    len(X_fit), fit_on, sir_slices, slices)
+    options = {"sir": {"n_slices": slices, "random_state": random_state}}
     V = np.stack([baseline_directions(method, X_fit, Y_fit, n_components, **options.get(method, {}))
                   for method in BASELINES])
     r2 = np.array([[projected_r2(predict, directions, *parts[split]) for split in SPLITS] for directions in V])
@@ -176,5 +183,5 @@ def baselines_dataset(X_fit, Y_fit, parts, predict, n_components, sir_slices=10,
         },
         coords={"method": list(BASELINES), "split": list(SPLITS), "rank": np.arange(1, n_components + 1),
                 "feature": np.arange(V.shape[2])},
-        attrs={"fit_on": fit_on, "sir_slices": sir_slices},
+        attrs={"fit_on": fit_on, "sir_slices": slices, "sir_slices_requested": sir_slices},
     )

@@ -6,7 +6,14 @@ import numpy as np
 import xarray as xr
 
 from xraylatent.selection.candidates import HYPERPARAMETERS
-from xraylatent.selection.search import best_candidate
+
+
+def best_candidate(mean_cv_r2, rounds) -> int:
+    """Index of the best candidate: the argmax of mean CV R² among those that reached the last round."""
+    mean_cv_r2, rounds = np.asarray(mean_cv_r2, float), np.asarray(rounds)
+    eligible = np.where(rounds == rounds.max(), mean_cv_r2, -np.inf)
+    eligible = np.where(np.isnan(eligible), -np.inf, eligible)
+    return int(np.argmax(eligible))
 
 
 def chunk_dataset(candidates: list[dict], result: dict) -> xr.Dataset:

@@ -20,7 +20,7 @@ def search(family: str, k: int | None, candidates: list[dict], X, Y, folds, sett
     max_epochs · keep^(rounds−1−r) epochs when it is scored, and the best ``keep`` fraction goes on; the
     last round reaches the full budget. The torch backend continues the survivors' training; the sklearn
     reference backend trains them again from the start. ``round`` records the last round each candidate
-    reached; only those of the final round compete for best (:func:`best_candidate`).
+    reached; only those of the final round compete for best (:func:`~xraylatent.selection.leaderboard.best_candidate`).
     """
     if search_config["backend"] == "sklearn":
         spent = np.zeros(len(candidates))
@@ -52,10 +52,3 @@ def search(family: str, k: int | None, candidates: list[dict], X, Y, folds, sett
     result["mean_cv_r2"] = result["cv_r2"].mean(axis=1)
     return result
 
-
-def best_candidate(mean_cv_r2, rounds) -> int:
-    """Index of the best candidate: the argmax of mean CV R² among those that reached the last round."""
-    mean_cv_r2, rounds = np.asarray(mean_cv_r2, float), np.asarray(rounds)
-    eligible = np.where(rounds == rounds.max(), mean_cv_r2, -np.inf)
-    eligible = np.where(np.isnan(eligible), -np.inf, eligible)
-    return int(np.argmax(eligible))
