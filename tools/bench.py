@@ -38,7 +38,8 @@ from xraylatent.engine.settings import TrainSettings
 from xraylatent.engine.train import resolve_device
 from xraylatent.selection.candidates import sample_candidates
 from xraylatent.selection.cv import cross_validate, fold_masks
-from xraylatent.selection.search import best_candidate, search
+from xraylatent.selection.leaderboard import best_candidate
+from xraylatent.selection.search import search
 from xraylatent.selection.sklearn_reference import cross_validate_sklearn
 
 
