@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 CONFIG ?= config/config.yaml
 
-.PHONY: run unlock test bench report lint clean
+.PHONY: setup run unlock test bench report lint clean
+
+# Plain `make` sets up the virtual environment with the pinned dependencies, and nothing else.
+.DEFAULT_GOAL := setup
+
+setup: $(STAMP)
+	@echo "$(VENV) is ready: 'make run' runs the workflow, 'make test' the tests."
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

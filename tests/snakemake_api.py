@@ -21,9 +21,10 @@ class _JobRecorder(logging.Handler):
             self.rules.append(record.rule_name)
 
 
-def snakemake(workdir: Path, configfile: Path, dryrun: bool = False, cores: int = 2,
+def snakemake(workdir: Path, configfile: Path | None, dryrun: bool = False, cores: int = 2,
               targets: tuple[str, ...] = (), forcerun: tuple[str, ...] = ()) -> list[str]:
-    """Plan (``dryrun``) or run the workflow in ``workdir``; return the rule name of every job, sorted."""
+    """Plan (``dryrun``) or run the workflow in ``workdir``; return the rule name of every job, sorted. Without
+    ``configfile`` the workflow reads its default, config/config.yaml."""
     recorder = _JobRecorder()
     logger = logging.getLogger("snakemake")
     logger.addHandler(recorder)
@@ -31,7 +32,7 @@ def snakemake(workdir: Path, configfile: Path, dryrun: bool = False, cores: int 
         with SnakemakeApi(OutputSettings(quiet={"progress"})) as api:
             workflow = api.workflow(
                 resource_settings=ResourceSettings(cores=cores),
-                config_settings=ConfigSettings(configfiles=[Path(configfile).absolute()]),
+                config_settings=ConfigSettings(configfiles=[Path(configfile).absolute()] if configfile else []),
                 snakefile=REPO / "Snakefile",
                 workdir=Path(workdir),
             )

@@ -132,3 +132,22 @@ def test_feature_count_is_what_the_featurizer_gives(featurizer, count):
 def test_feature_count_of_the_coulomb_slots():
     featurizer = _config()["datasets"]["geo2"]["featurizer"]  # Ge centre, 6 O and 4 Ge slots
     assert feature_count(featurizer) == 11 * 10 // 2
+
+
+def test_an_own_config_plans_only_its_own_data_set(tmp_path):
+    """A user's --configfile replaces config/config.yaml instead of being merged into it (issue 17, item 0): run
+    where a config/config.yaml lies (as in the repository root), a one-data-set config plans one data chain and
+    none of the default run's physics; without --configfile the default run's two data sets are planned."""
+    from snakemake_api import snakemake
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text((REPO / "config" / "config.yaml").read_text())
+    own = yaml.safe_load((REPO / "tests" / "data" / "tiny.yaml").read_text())
+    own["datasets"] = {"h2o_tiny": own["datasets"]["h2o_tiny"]}
+    configfile = tmp_path / "own.yaml"
+    configfile.write_text(yaml.safe_dump(own))
+    planned = snakemake(tmp_path, configfile, dryrun=True)
+    assert planned.count("generate_synthetic") == 1 and planned.count("prepare") == 1
+    assert not {"sample_h2o", "h2o_spectra", "geo2_structures", "geo2_spectra"} & set(planned)
+    default = snakemake(tmp_path, None, dryrun=True)
+    assert default.count("prepare") == 4 and default.count("h2o_spectra") == 8  # h2o (3 targets), geo2 (1)
