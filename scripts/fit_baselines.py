@@ -18,6 +18,10 @@ summary = baselines_dataset(*parts[params.fit_on], parts, emulator.predict, para
 summary = summary.assign_coords(feature=prepared["feature"].values)
 summary.attrs["emulator_test_r2"] = emulator.score(*parts["test"])
 write_netcdf(summary, snakemake.output[0], created_by=snakemake.rule, config_digest=config_digest(dict(params.items())))
+if summary.attrs["emulator_test_r2"] <= summary.attrs["ridge_test_r2"]:
+    log.warning("the emulator (test R² %.4f) does not beat a ridge regression on all features (%.4f, alpha %g): "
+                "widen its search before reading the latent models", summary.attrs["emulator_test_r2"],
+                summary.attrs["ridge_test_r2"], summary.attrs["ridge_alpha"])
 for method in summary["method"].values:
     log.info("%s: test R² per rank %s (emulator %.4f)", method,
              summary["r2"].sel({"method": method, "split": "test"}).values.round(4), summary.attrs["emulator_test_r2"])

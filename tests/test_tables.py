@@ -5,7 +5,7 @@ import numpy as np
 import xarray as xr
 
 from xraylatent.interpret.bootstrap import bootstrap_summary
-from xraylatent.report.tables import bootstrap_markdown, r2_table, to_markdown
+from xraylatent.report.tables import bootstrap_markdown, r2_notes, r2_table, to_markdown
 
 
 def test_r2_table_layout():
@@ -68,3 +68,19 @@ def test_bootstrap_markdown_lists_intervals_and_indecisive_features():
     assert markdown.startswith("10 resamples; intervals at 95%.")
     eca = next(line for line in markdown.splitlines() if line.startswith("| ECA | 1 | 1 |"))
     assert "+0.80 [+0.80, +0.80] alpha" in eca and "| b_short |" in eca and "0.900 [0.900, 0.900]" in eca
+
+
+def test_ridge_and_eca_train_fit_columns_and_the_notes_under_the_table():
+    """The ridge regression stands beside the emulator, one value per target; ECA fitted on train beside ECA; the
+    notes say ECA was fitted on test and warn where the emulator does not beat the ridge regression."""
+    records = [{"dataset": d, "target": "y", "model": m, "k": k, "test_r2": r}
+               for d, ridge in (("good", 0.5), ("weak", 0.8))
+               for m, k, r in [("eca", 1, 0.7), ("eca_train", 1, 0.65), ("ridge", None, ridge),
+                               ("emulator", None, 0.785)]]
+    table = r2_table(records)
+    assert list(table.columns) == ["system", "target", "k", "ECA", "ECA train-fit", "ridge", "emulator"]
+    assert table["ridge"].tolist() == [0.5, 0.8]
+    notes = r2_notes(table, "test")
+    assert len(notes) == 2 and "fitted on the test split" in notes[0]
+    assert notes[1].startswith("Warning: weak/y: the emulator (test R² 0.785) does not beat a ridge regression")
+    assert r2_notes(table, "train") == [notes[1]]

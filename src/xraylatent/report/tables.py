@@ -7,30 +7,33 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-FAMILY_COLUMNS = {"ednn": "EDNN", "nnca": "NNCA", "eca": "ECA"}
+FAMILY_COLUMNS = {"ednn": "EDNN", "nnca": "NNCA", "eca": "ECA", "eca_train": "ECA train-fit"}
 BASELINE_COLUMNS = {"pca": "PCA", "pls": "PLS", "sir": "SIR"}
+# Models without a bottleneck, one value per (system, target): the linear rival of the emulator, and the emulator.
+FULL_RANK_COLUMNS = {"ridge": "ridge", "emulator": "emulator"}
 
 
 def r2_table(records: list[dict]) -> pd.DataFrame:
-    """Rows (system, target, k) with the test R² of each family and of the target's emulator.
+    """Rows (system, target, k) with the test R² of each family, of the baselines and of the target's emulator.
 
-    ``records`` hold ``dataset``, ``target``, ``model`` (emulator, ednn, nnca, eca, or a linear baseline pca,
-    pls, sir), ``k`` (None for the emulator), ``test_r2`` and optionally ``test_r2_std`` (the spread over
-    training seeds), which becomes a ``<column>_std`` column beside each R² column.
+    ``records`` hold ``dataset``, ``target``, ``model`` (ednn, nnca, eca; eca_train for ECA with directions fitted
+    on the train split; a linear baseline pca, pls, sir; or a full-rank model ridge, emulator), ``k`` (None for a
+    full-rank model), ``test_r2`` and optionally ``test_r2_std`` (the spread over training seeds), which becomes
+    a ``<column>_std`` column beside each R² column.
     """
     frame = pd.DataFrame(records)
     values = [v for v in ("test_r2", "test_r2_std") if v in frame.columns]
-    latent = frame[frame["model"] != "emulator"]
-    pivoted = latent.pivot_table(index=["dataset", "target", "k"], columns="model", values=values)
-    emulators = frame[frame["model"] == "emulator"].set_index(["dataset", "target"])
+    full_rank = frame["model"].isin(list(FULL_RANK_COLUMNS))
+    pivoted = frame[~full_rank].pivot_table(index=["dataset", "target", "k"], columns="model", values=values)
+    per_target = frame[full_rank].pivot_table(index=["dataset", "target"], columns="model", values=values)
     table = pd.DataFrame(index=pivoted.index)
-    for family, column in [*FAMILY_COLUMNS.items(), *BASELINE_COLUMNS.items(), ("emulator", "emulator")]:
+    for model, column in [*FAMILY_COLUMNS.items(), *BASELINE_COLUMNS.items(), *FULL_RANK_COLUMNS.items()]:
         for value in values:
             suffix = "_std" if value.endswith("_std") else ""
-            if family == "emulator" and not emulators.empty:
-                table[column + suffix] = [emulators[value].get((d, t)) for d, t, _ in table.index]
-            elif (value, family) in pivoted.columns:
-                table[column + suffix] = pivoted[(value, family)]
+            if (value, model) in per_target.columns:
+                table[column + suffix] = [per_target[(value, model)].get((d, t)) for d, t, _ in table.index]
+            elif (value, model) in pivoted.columns:
+                table[column + suffix] = pivoted[(value, model)]
     table = table.reset_index().rename(columns={"dataset": "system"})
     table["k"] = table["k"].astype(int)
     return table
@@ -49,6 +52,25 @@ def to_markdown(table: pd.DataFrame, digits: int = 3) -> str:
     for _, row in table.iterrows():
         lines.append("| " + " | ".join(cell(row[c], row.get(f"{c}_std")) for c in shown) + " |")
     return "\n".join(lines) + "\n"
+
+
+def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
+    """What a reader of the R² table must know: on which split ECA's (and the baselines') directions were fitted,
+    and every target whose emulator does not beat the ridge regression (then nothing downstream is worth more
+    than a linear model)."""
+    notes = []
+    if eca_fit_on == "test":
+        notes.append("ECA's directions, like PCA's, PLS's and SIR's, were fitted on the test split (as in the study), "
+                     "so these columns score the split they were fitted on; `ECA train-fit` is ECA with directions "
+                     "fitted on the train split and scored on the test split.")
+    if {"ridge", "emulator"} <= set(table.columns):
+        for (system, target), rows in table.groupby(["system", "target"], sort=False):
+            emulator, ridge = rows["emulator"].iloc[0], rows["ridge"].iloc[0]
+            if emulator <= ridge:
+                notes.append(f"Warning: {system}/{target}: the emulator (test R² {emulator:.3f}) does not beat a ridge "
+                             f"regression on all features ({ridge:.3f}); the latent models rest on it, so widen its "
+                             "search (models.space.emulator, models.search.n_candidates) before reading them.")
+    return notes
 
 
 def _leading(direction: np.ndarray, features, n: int = 3) -> str:
