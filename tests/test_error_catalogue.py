@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from sklearn.exceptions import NotFittedError
+from test_formats import FORMAT_CASES
 from test_ingest import (
     EXAMPLE,
     array_spectra,
@@ -206,7 +207,8 @@ ESTIMATOR_CASES = {
     "estimator-eca-k-above-features": lambda tmp: ECA(Emulator((4,), **TINY), n_components=4).fit(X, Y),
 }
 
-CASES = {**{case: bad_config(change) for case, change in CONFIG_CASES.items()}, **DATA_CASES, **ESTIMATOR_CASES}
+CASES = {**{case: bad_config(change) for case, change in CONFIG_CASES.items()}, **DATA_CASES, **FORMAT_CASES,
+         **ESTIMATOR_CASES}
 
 
 @pytest.mark.parametrize("row", catalogue(), ids=lambda row: row["id"])

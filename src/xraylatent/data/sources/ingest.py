@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 from ase.data import chemical_symbols
 
-from xraylatent.data.sources import readers
+from xraylatent.data.sources import code_formats, readers
 from xraylatent.data.sources.readers import IngestError, Spectrum, Structure
 from xraylatent.spectra import energy_grid, spectrum_on_grid
 
@@ -36,10 +36,11 @@ def input_files(source: Mapping) -> list[str]:
     structures = source["structures"]
     paths = _files(structures["path"], structures.get("pattern", XYZ_PATTERN)) \
         if structures["format"] == "xyz_dir" else [structures["path"]]
+    patterns = {"text_dir": TEXT_PATTERN, **code_formats.PATTERNS}  # the formats that read a directory
     for spec in source["spectra"].values():
-        paths += _files(spec["path"], spec.get("pattern", TEXT_PATTERN)) if spec["format"] == "text_dir" \
-            else [spec["path"]]
-        if spec["format"] in ("npy", "csv"):
+        fmt = spec["format"]
+        paths += _files(spec["path"], spec.get("pattern", patterns[fmt])) if fmt in patterns else [spec["path"]]
+        if fmt in ("npy", "csv", "ase") and "energy" in spec:  # an axis file (npz, netcdf: a variable's name)
             paths.append(spec["energy"])
     if "labels" in source:
         paths.append(source["labels"]["path"])
@@ -130,6 +131,8 @@ def read_spectra(spec: Mapping) -> tuple[list[str] | None, list[Spectrum]]:
     if fmt == "netcdf":
         return readers.read_netcdf_spectra(path, spec.get("variable", "spectra"), spec.get("energy"),
                                            spec.get("ids", "sample_id"))
+    if fmt in code_formats.FORMATS:
+        return code_formats.read_spectra(spec)
     raise IngestError(f"{path}: unknown spectrum format '{fmt}'")
 
 
@@ -177,6 +180,7 @@ def check_spectrum(s: Spectrum, negative_tolerance: float) -> None:
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             raise IngestError(f"{s.where(bad[0])}: {name} is {values[bad[0]]} ({len(bad)} non-finite in all)")
+    check_energy_axis(s)
     peak = np.abs(s.intensity).max()
     if peak == 0:
         raise IngestError(f"{s.origin}: spectrum is all zero")
@@ -186,6 +190,33 @@ def check_spectrum(s: Spectrum, negative_tolerance: float) -> None:
             f"{s.where(low)}: negative intensity {s.intensity[low]:g} (below −{negative_tolerance:g} × "
             f"the largest |intensity| {peak:g}; raise negative_tolerance if this is noise)"
         )
+
+
+MAX_ENERGY = 1e6  # eV: beyond every X-ray edge (U K: 116 keV); larger "energies" are cm⁻¹, or no energies at all
+MIN_SPAN = 0.5  # eV: the least a spectrum spans; less is keV, or not an energy column
+SWAPPED = "are the energy and intensity columns swapped? (energy_column / column in the config)"
+
+
+def check_energy_axis(s: Spectrum) -> None:
+    """Energies that increase strictly and look like eV (:data:`MAX_ENERGY`, :data:`MIN_SPAN`).
+
+    Runs before the intensity checks, so that swapped energy and intensity columns are named as such rather
+    than as a negative intensity. A decreasing axis is an error, not reversed: no code writes one, and a
+    wavelength column or a mix-up is likelier than a downward scan.
+    """
+    step = np.diff(s.energy)
+    if len(step) and (step < 0).all():
+        raise IngestError(f"{s.origin}: the energies decrease ({s.energy[0]:g} to {s.energy[-1]:g}): list them "
+                          f"from low to high (a decreasing axis is not reversed); if they are no energies, {SWAPPED}")
+    if (step <= 0).any():
+        k = int(np.argmax(step <= 0)) + 1
+        raise IngestError(f"{s.where(k)}: the energy column does not increase ({s.energy[k]:g} after "
+                          f"{s.energy[k - 1]:g}); {SWAPPED}")
+    span = s.energy[-1] - s.energy[0]
+    if np.abs(s.energy).max() > MAX_ENERGY or span < MIN_SPAN:
+        raise IngestError(f"{s.origin}: the energy column ({len(s.energy)} points, {s.energy[0]:g} to "
+                          f"{s.energy[-1]:g}) does not look like energies in eV (expected |E| ≤ {MAX_ENERGY:g} eV "
+                          f"spanning ≥ {MIN_SPAN:g} eV: cm⁻¹ or keV?); {SWAPPED}")
 
 
 def pair(sample_ids: list[str], ids: list[str], what: str) -> list[int]:

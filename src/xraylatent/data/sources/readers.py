@@ -61,7 +61,8 @@ def atomic_number(token, where: str) -> int:
 def matching_files(directory, pattern: str) -> dict[str, Path]:
     """Files of ``directory`` matching ``pattern`` (one ``*``), keyed by what the ``*`` matched, sorted.
 
-    With ``*_conv.txt`` the file ``w017_conv.txt`` gets the sample id ``w017``; hidden files are skipped.
+    With ``*_conv.txt`` the file ``w017_conv.txt`` gets the sample id ``w017``; with ``*/xmu.dat`` (one
+    sub-directory per run) ``w017/xmu.dat`` does too. Hidden files are skipped.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -70,7 +71,8 @@ def matching_files(directory, pattern: str) -> dict[str, Path]:
     files = sorted(p for p in directory.glob(pattern) if p.is_file() and not p.name.startswith("."))
     if not files:
         raise IngestError(f"{directory}: no files matching '{pattern}'")
-    return {p.name[len(prefix): len(p.name) - len(suffix)]: p for p in files}
+    names = {p: p.relative_to(directory).as_posix() for p in files}
+    return {name[len(prefix): len(name) - len(suffix)]: p for p, name in names.items()}
 
 
 def numeric_rows(path) -> tuple[np.ndarray, np.ndarray]:
@@ -147,25 +149,34 @@ def read_ase(path, ase_format: str | None = None, id_key: str | None = None) -> 
     The sample id is ``atoms.info[id_key]`` (e.g. ``id=w017`` on an extended XYZ comment line) or, without
     ``id_key``, the frame index.
     """
-    import ase.io
-
-    try:
-        frames = ase.io.read(path, index=":", format=ase_format)
-    except Exception as err:  # ASE raises many kinds of errors on files it cannot parse
-        raise IngestError(f"{path}: ASE cannot read it ({type(err).__name__}: {err})") from err
     structures = []
-    for i, atoms in enumerate(frames):
+    for i, atoms in enumerate(read_frames(path, ase_format)):
         where = f"{path}, frame {i}"
-        if id_key is not None and id_key not in atoms.info:
-            raise IngestError(f"{where}: no '{id_key}' in its info (keys: {sorted(atoms.info)})")
         positions = atoms.get_positions()
         if not np.isfinite(positions).all():
             raise IngestError(f"{where}: non-finite positions")
-        sample_id = str(atoms.info[id_key]) if id_key is not None else str(i)
+        sample_id = str(info_value(atoms, id_key, where)) if id_key is not None else str(i)
         structures.append(Structure(sample_id, atoms.get_atomic_numbers(), positions, where))
     if not structures:
         raise IngestError(f"{path}: no structures found")
     return structures
+
+
+def read_frames(path, ase_format: str | None = None) -> list:
+    """Every frame (``ase.Atoms``) of a file ASE reads; a file it cannot parse is an error naming it."""
+    import ase.io
+
+    try:
+        return ase.io.read(path, index=":", format=ase_format)
+    except Exception as err:  # ASE raises many kinds of errors on files it cannot parse
+        raise IngestError(f"{path}: ASE cannot read it ({type(err).__name__}: {err})") from err
+
+
+def info_value(atoms, key: str, where: str):
+    """``atoms.info[key]``; a missing key is an error naming the frame and the keys it has."""
+    if key not in atoms.info:
+        raise IngestError(f"{where}: no '{key}' in its info (keys: {sorted(atoms.info)})")
+    return atoms.info[key]
 
 
 # Spectra ---------------------------------------------------------------------------------------------
