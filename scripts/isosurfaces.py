@@ -3,7 +3,7 @@
 from xraylatent import logs
 from xraylatent.io import read_netcdf
 from xraylatent.report.figures import save
-from xraylatent.report.interpret_figures import isosurfaces
+from xraylatent.report.isosurface_figure import isosurfaces
 
 log = logs.to_file(snakemake.log[0])
 targets = snakemake.params.targets
