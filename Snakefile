@@ -22,6 +22,7 @@ include: "rules/data.smk"
 include: "rules/physics.smk"
 include: "rules/models.smk"
 include: "rules/interpret.smk"
+include: "rules/measured.smk"
 include: "rules/ingest.smk"
 include: "rules/cluster.smk"
 

@@ -13,6 +13,11 @@ validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml
 
 DATASETS = sorted(config["datasets"])
 
+# The report opens on the answer: report/workflow.rst shows the R² table and its reading once rule r2_table has
+# written them (the report's description sees only the config, so they travel in it, after validation).
+LANDING = Path("results/tables/r2_landing.rst")
+config["_landing"] = LANDING.read_text() if LANDING.is_file() else ""
+
 
 def _names_pattern(names):
     return "|".join(names) if names else "(?!)"
@@ -153,17 +158,45 @@ def interpret_outputs():
                             f"results/figures/{d}_{t}_reconstructability.png"]
     if {"nnca", "eca", "ednn"} <= families and 1 in LATENT_DIMS:
         outputs += [f"results/figures/{d}_isosurfaces.png" for d in h2o_like_datasets()]
+    if INVERTED_FAMILIES:
+        outputs += [f"results/figures/{d}_{t}_measured.png" for d, t in measured_targets()]
     return outputs
 
 
-def reconstruct_models(wildcards):
-    """The model files inverting {dataset}/{target} at {k} needs: NNCA, and ECA with its emulator."""
-    models = f"results/{wildcards.dataset}/{wildcards.target}/models"
+# Measured spectra (rules/measured.smk): datasets.<name>.measured.<spectrum> names its file and its target.
+def measured_of(dataset, target):
+    """Names of the measured spectra of ``dataset`` that are read back through the models of ``target``."""
+    measured = config["datasets"][dataset].get("measured", {})
+    return sorted(name for name, spec in measured.items() if spec["target"] == target)
+
+
+def measured_targets():
+    """(data set, target) of every target with at least one measured spectrum."""
+    return [(d, t) for d, t in fitted_targets() if measured_of(d, t)]
+
+
+def measured_inputs(wildcards):
+    """The measured spectrum files and the model files of every k that reading {dataset}/{target} back needs."""
+    measured = config["datasets"][wildcards.dataset]["measured"]
+    files = {f"measured_{name}": measured[name]["path"] for name in measured_of(wildcards.dataset, wildcards.target)}
+    for k in LATENT_DIMS:
+        for role, path in inverted_model_files(wildcards.dataset, wildcards.target, k).items():
+            files[role if role in ("emulator", "bootstrap") else f"{role}_k{k}"] = path
+    return files
+
+
+def inverted_model_files(dataset, target, k):
+    """The model files inverting ``dataset``/``target`` at ``k`` needs: NNCA, and ECA with its emulator."""
+    models = f"results/{dataset}/{target}/models"
     files = {}
     if "nnca" in INVERTED_FAMILIES:
-        files["nnca"] = f"{models}/nnca_k{wildcards.k}.pt"
+        files["nnca"] = f"{models}/nnca_k{k}.pt"
     if "eca" in INVERTED_FAMILIES:
-        files.update(eca=f"{models}/eca_k{wildcards.k}.nc", emulator=f"{models}/emulator.pt")
+        files.update(eca=f"{models}/eca_k{k}.nc", emulator=f"{models}/emulator.pt")
     if WITH_BOOTSTRAP:
-        files["bootstrap"] = f"results/{wildcards.dataset}/{wildcards.target}/interpret/bootstrap.nc"
+        files["bootstrap"] = f"results/{dataset}/{target}/interpret/bootstrap.nc"
     return files
+
+
+def reconstruct_models(wildcards):
+    return inverted_model_files(wildcards.dataset, wildcards.target, wildcards.k)

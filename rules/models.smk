@@ -161,6 +161,7 @@ rule r2_table:
         csv="results/tables/r2.csv",
         md=report("results/tables/r2.md", caption="../report/r2_table.rst", category="Models"),
         figure=report("results/figures/r2_families.png", caption="../report/r2_figure.rst", category="Models"),
+        landing="results/tables/r2_landing.rst",
     params:
         models=fitted_models(),
         targets=fitted_targets(),

@@ -6,6 +6,7 @@ from xraylatent import logs
 from xraylatent.io import atomic_write_text, read_netcdf
 from xraylatent.models.names import parse_model
 from xraylatent.report.figures import r2_families, save
+from xraylatent.report.landing import landing_rst
 from xraylatent.report.tables import r2_notes, r2_table, to_markdown
 
 log = logs.to_file(snakemake.log[0])
@@ -35,6 +36,7 @@ table = r2_table(records)
 notes = r2_notes(table, eca_fit_on)
 atomic_write_text(snakemake.output.csv, table.to_csv(index=False))
 atomic_write_text(snakemake.output.md, to_markdown(table) + "".join(f"\n{note}\n" for note in notes))
+atomic_write_text(snakemake.output.landing, landing_rst(table))
 for note in notes:
     (log.warning if note.startswith("Warning") else log.info)(note)
 save(r2_families(table), snakemake.output.figure, dpi=snakemake.params.dpi)

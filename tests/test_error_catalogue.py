@@ -23,6 +23,7 @@ from test_ingest import (
     write_example_data,
     xyz_source,
 )
+from test_normalize import NORMALIZE_CASES
 from test_prepare import features_and_targets
 
 from xraylatent.config import ConfigError, validate_config
@@ -93,6 +94,8 @@ CONFIG_CASES = {
     "config-latent-dims-above-features": lambda c: models(c).update(latent_dims=[1, 4]),
     "config-unknown-family": lambda c: models(c).update(families=["ednn", "pca"]),
     "config-unknown-featurizer": lambda c: dataset(c)["featurizer"].update(name="soap"),
+    "config-measured-unknown-target":
+        lambda c: dataset(c).update(measured={"run3": {"target": "xrd", "path": "a.txt"}}),
 }
 
 
@@ -208,7 +211,7 @@ ESTIMATOR_CASES = {
 }
 
 CASES = {**{case: bad_config(change) for case, change in CONFIG_CASES.items()}, **DATA_CASES, **FORMAT_CASES,
-         **ESTIMATOR_CASES}
+         **NORMALIZE_CASES, **ESTIMATOR_CASES}
 
 
 @pytest.mark.parametrize("row", catalogue(), ids=lambda row: row["id"])

@@ -332,7 +332,15 @@ def write_example_data(workdir: Path) -> np.ndarray:
             FDMNES_HEADER + "".join(f"{e:.4f} {a:.10f} {0.5 * a:.10f}\n" for e, a in zip(energy, xas)))
         labels.append(f"{sample_id},{250 + 50 * (k % 2)},{0.1 * k:.1f}")
     (root / "labels.csv").write_text("\n".join(labels) + "\n")
+    (root / "measured").mkdir()  # sample w005's spectrum as a beamline would give it, on an energy scale 0.8 eV up
+    energy = np.arange(529.0, 547.0, 0.05)
+    (root / "measured" / "run1.txt").write_text(
+        "# E (eV)  mu\n" + "".join(f"{e + MEASURED_SHIFT:.3f} {a:.8f}\n"
+                                    for e, a in zip(energy, example_xas(truth[5], energy), strict=True)))
     return truth
+
+
+MEASURED_SHIFT = 0.8  # eV
 
 
 @pytest.fixture(scope="module")
@@ -386,11 +394,19 @@ def test_editing_a_data_file_reruns_ingest_and_downstream(example_run):
 def test_example_config_runs_through_the_models_to_the_r2_table(example_run):
     from snakemake_api import snakemake
 
+    from xraylatent import io
+
     workdir = example_run[0]
-    ran = snakemake(workdir, EXAMPLE, targets=("results/tables/r2.md",))
+    ran = snakemake(workdir, EXAMPLE, targets=("results/tables/r2.md", "results/figures/water_own_xas_measured.png"))
     assert ran.count("fit_model") == 6 and ran.count("fit_eca") == 2  # emulator, EDNN, NNCA per target; ECA
-    rows = (workdir / "results/tables/r2.md").read_text().splitlines()[2:]
-    assert sorted(row.split(" | ")[1] for row in rows) == ["xas", "xas_moments"]
+    rows = [line for line in (workdir / "results/tables/r2.md").read_text().splitlines() if line.startswith("|")]
+    assert sorted(row.split(" | ")[1] for row in rows[2:]) == ["xas", "xas_moments"]
+    # the measured spectrum is read back through NNCA and ECA, its shift found
+    assert ran.count("reconstruct_measured") == 1
+    measured = io.read_netcdf(workdir / "results/water_own/xas/measured/reconstruction.nc")
+    assert list(measured["model"].values) == ["nnca_k1", "eca_k1"] and list(measured["measured"].values) == ["run1"]
+    assert float(measured["shift"][0]) == pytest.approx(-MEASURED_SHIFT, abs=0.02)
+    assert measured["x_hat"].sizes == {"model": 2, "measured": 1, "feature": 3}
 
 
 @pytest.mark.slow

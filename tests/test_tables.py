@@ -84,3 +84,6 @@ def test_ridge_and_eca_train_fit_columns_and_the_notes_under_the_table():
     assert len(notes) == 2 and "fitted on the test split" in notes[0]
     assert notes[1].startswith("Warning: weak/y: the emulator (test R² 0.785) does not beat a ridge regression")
     assert r2_notes(table, "train") == [notes[1]]
+    records = [{**r, "test_r2": 0.05} if r["model"] == "emulator" else r for r in records]  # spectra shuffled
+    unrelated = r2_notes(r2_table(records), "train")
+    assert len(unrelated) == 2 and all("hardly depend on the features" in note for note in unrelated)

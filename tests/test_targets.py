@@ -58,3 +58,15 @@ def test_build_targets_names_a_missing_kind():
                      coords={"energy_xes": [1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match="no spectrum kind 'xas'"):
         build_targets(raw, type="spectrum", kind="xas", grid={"start": 1, "stop": 2, "step": 1})
+
+
+def test_a_native_grid_keeps_the_datas_own_non_uniform_energies():
+    """FDMNES-like energies, dense near the edge and sparse above: grid: native keeps them as the channels."""
+    energy = np.concatenate([np.arange(-5.0, 5.0, 0.5), np.arange(5.0, 40.0, 2.5)]) + 7112.0
+    spectra = np.vstack([np.tanh(energy - 7112.0), np.tanh(energy - 7113.0)])
+    raw = xr.Dataset({"spectrum_xas": (("sample", "energy_xas"), spectra, {"units": "arb. units"})},
+                     coords={"sample": [0, 1], "energy_xas": energy})
+    targets = build_targets(raw, type="spectrum", kind="xas", grid="native")
+    np.testing.assert_array_equal(targets["channel"].values, energy)
+    np.testing.assert_array_equal(targets["Y"].values, spectra)
+    assert targets["channel"].attrs["units"] == "eV"

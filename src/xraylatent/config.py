@@ -57,13 +57,18 @@ def validate_config(config: Mapping, schema_path) -> dict:
 def cross_field_errors(config: Mapping) -> list[tuple[str, str]]:
     """(dotted key, message) of every value that contradicts another key of a schema-valid ``config``:
     an energy grid whose stop is not above its start, a moments window that is reversed or reaches outside
-    the grid its spectrum kind is configured on, and a bottleneck size above a data set's feature count."""
+    the grid its spectrum kind is configured on, a measured spectrum whose target does not exist, and a
+    bottleneck size above a data set's feature count."""
     errors = []
     for name, dataset in config["datasets"].items():
         where = f"datasets.{name}"
         errors += [(f"{where}.{key}", message) for key, message in _grid_errors(dataset)]
         errors += [(f"{where}.targets.{target}.windows.{line}", message)
                    for target, line, message in _window_errors(dataset)]
+        targets = dataset["targets"]
+        errors += [(f"{where}.measured.{measured}.target", f"'{spec['target']}' is not a target of data set "
+                                                           f"'{name}' (expected one of {sorted(targets)})")
+                   for measured, spec in dataset.get("measured", {}).items() if spec["target"] not in targets]
         n_features = feature_count(dataset["featurizer"])
         errors += [("models.latent_dims", f"k = {k} exceeds the {n_features} feature(s) of data set '{name}' "
                                           f"(featurizer {dataset['featurizer']['name']}); expected k ≤ {n_features}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from xraylatent.spectra import energy_grid, spectrum_on_grid
+from xraylatent.spectra import broaden, energy_grid, spectrum_on_grid
 
 MOMENTS = ("mean", "std", "skewness", "kurtosis")
 MOMENT_UNITS = {"mean": "eV", "std": "eV", "skewness": "1", "kurtosis": "1"}
@@ -47,16 +47,20 @@ def line_moments(energy, spectra, windows: dict) -> tuple[np.ndarray, list[str],
 def build_targets(raw: xr.Dataset, type: str, kind: str, **options) -> xr.Dataset:
     """The ``targets/{target}.nc`` layout, ``Y(sample, channel)``, from spectrum kind ``kind`` of ``raw``.
 
-    ``type`` is ``spectrum`` (options ``grid`` {start, stop, step} and ``broadening_fwhm``) or ``moments``
-    (option ``windows`` {line: [low, high]}), as in the config schema.
+    ``type`` is ``spectrum`` (options ``grid`` {start, stop, step} or ``"native"``, and ``broadening_fwhm``) or
+    ``moments`` (option ``windows`` {line: [low, high]}), as in the config schema.
     """
     if f"spectrum_{kind}" not in raw:
         raise ValueError(f"raw data have no spectrum kind '{kind}' (variable spectrum_{kind})")
     energy = raw[f"energy_{kind}"].values
     spectra = raw[f"spectrum_{kind}"].values
     if type == "spectrum":
-        grid = energy_grid(**options["grid"])
-        values = spectrum_on_grid(energy, spectra, grid, options.get("broadening_fwhm", 0.0), f"spectrum_{kind}")
+        fwhm = options.get("broadening_fwhm", 0.0)
+        if options["grid"] == "native":  # the data's own energies, however spaced: no interpolation
+            grid, values = energy, broaden(energy, spectra, fwhm)
+        else:
+            grid = energy_grid(**options["grid"])
+            values = spectrum_on_grid(energy, spectra, grid, fwhm, f"spectrum_{kind}")
         channel = xr.DataArray(grid, dims="channel", attrs={"units": "eV"})
         units = raw[f"spectrum_{kind}"].attrs.get("units", "arb. units")
         channel_units = np.full(len(grid), units)

@@ -16,13 +16,13 @@ from xraylatent.engine.multistart import minimize_from_starts
 from xraylatent.engine.nets import device_of
 
 
-def fit_latent(decode, targets, n_components: int, device, n_starts: int = 8, max_iter: int = 300,
-               learning_rate: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares latent values for each row of ``targets`` (n×m, standardized).
+def latent_starts(decode, targets, n_components: int, device, n_starts: int = 8, max_iter: int = 300,
+                  learning_rate: float = 0.05, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latent values fitted to each row of ``targets`` (n×m, standardized) from every start: (starts, n, k), and
+    each start's mean squared residual (starts, n).
 
     ``decode`` maps a (starts, n, k) tensor to (starts, n, m). Starts are drawn from N(0, 1) (the spread of
-    latent scores of z-scored features) with the first at t = 0. Returns T (n×k) and the mean squared
-    residual per sample of the best start.
+    latent scores of z-scored features) with the first at t = 0.
     """
     y = torch.as_tensor(np.asarray(targets, dtype=np.float32), device=device)
     generator = torch.Generator().manual_seed(int(seed))
@@ -32,9 +32,15 @@ def fit_latent(decode, targets, n_components: int, device, n_starts: int = 8, ma
     def residual(t):
         return (decode(t) - y).square().mean(-1)  # (starts, n)
 
-    t, loss = minimize_from_starts(residual, starts.to(device), max_iter, learning_rate)
+    return minimize_from_starts(residual, starts.to(device), max_iter, learning_rate)
+
+
+def fit_latent(decode, targets, n_components: int, device, **options) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares latent values T (n×k) for each row of ``targets``: the best of :func:`latent_starts`, and
+    the mean squared residual per sample of that start."""
+    t, loss = latent_starts(decode, targets, n_components, device, **options)
     best = loss.argmin(0)
-    rows = torch.arange(len(y), device=device)
+    rows = torch.arange(loss.shape[1], device=loss.device)
     return t[best, rows].cpu().double().numpy(), loss[best, rows].cpu().double().numpy()
 
 

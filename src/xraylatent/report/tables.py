@@ -11,6 +11,7 @@ FAMILY_COLUMNS = {"ednn": "EDNN", "nnca": "NNCA", "eca": "ECA", "eca_train": "EC
 BASELINE_COLUMNS = {"pca": "PCA", "pls": "PLS", "sir": "SIR"}
 # Models without a bottleneck, one value per (system, target): the linear rival of the emulator, and the emulator.
 FULL_RANK_COLUMNS = {"ridge": "ridge", "emulator": "emulator"}
+UNRELATED_R2 = 0.2  # an emulator below this test R² says the spectra do not follow the structures: a pairing error?
 
 
 def r2_table(records: list[dict]) -> pd.DataFrame:
@@ -56,8 +57,9 @@ def to_markdown(table: pd.DataFrame, digits: int = 3) -> str:
 
 def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
     """What a reader of the R² table must know: on which split ECA's (and the baselines') directions were fitted,
-    and every target whose emulator does not beat the ridge regression (then nothing downstream is worth more
-    than a linear model)."""
+    every target whose emulator explains almost nothing (spectra paired with the wrong structures?), and every
+    target whose emulator does not beat the ridge regression (then nothing downstream is worth more than a linear
+    model)."""
     notes = []
     if eca_fit_on == "test":
         notes.append("ECA's directions, like PCA's, PLS's and SIR's, were fitted on the test split (as in the study), "
@@ -66,7 +68,11 @@ def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
     if {"ridge", "emulator"} <= set(table.columns):
         for (system, target), rows in table.groupby(["system", "target"], sort=False):
             emulator, ridge = rows["emulator"].iloc[0], rows["ridge"].iloc[0]
-            if emulator <= ridge:
+            if emulator < UNRELATED_R2:
+                notes.append(f"Warning: {system}/{target}: the emulator's test R² is {emulator:.3f}: the targets "
+                             "hardly depend on the features. Check that each spectrum is paired with its structure (an "
+                             "npy or csv array's rows must follow the structures' order).")
+            elif emulator <= ridge:
                 notes.append(f"Warning: {system}/{target}: the emulator (test R² {emulator:.3f}) does not beat a ridge "
                              f"regression on all features ({ridge:.3f}); the latent models rest on it, so widen its "
                              "search (models.space.emulator, models.search.n_candidates) before reading them.")
@@ -205,3 +211,28 @@ def reconstructability_markdown(recons: dict[int, xr.Dataset], by_group: dict[in
                         _number(float(by_group[k]["rmse"].sel(model=m, group=label, element=element)), 3)
                         for k, m in columns) + " |")
     return "\n".join(lines) + "\n"
+
+
+def measured_markdown(ds: xr.Dataset) -> str:
+    """Per measured spectrum, the structure each model reads back: value ± the multi-start spread (± the bootstrap
+    spread, for ECA), and "not determined" where the bootstrap found the feature indecisive in every basis vector."""
+    lines = []
+    units = ds["feature_units"].values
+    header = [f"{f} ({u})" if u else str(f) for f, u in zip(ds["feature"].values, units, strict=True)]
+    for name in ds["measured"].values:
+        lines += [f"### {name}", "", f"File `{str(ds['path'].sel(measured=name).values)}`, energy shift "
+                  f"{float(ds['shift'].sel(measured=name)):+.3f} eV.", "",
+                  "| model | residual | " + " | ".join(header) + " |", "|" + "---|" * (len(header) + 2)]
+        for model in ds["model"].values:
+            cells = []
+            for j in range(ds.sizes["feature"]):
+                pick = {"model": model, "measured": name}
+                value = float(ds["x_hat"].sel(pick)[j])
+                cell = f"{value:.3g} ± {float(ds['x_spread_starts'].sel(pick)[j]):.2g}"
+                boot = float(ds["x_spread_bootstrap"].sel(pick)[j])
+                cell += "" if np.isnan(boot) else f" ± {boot:.2g} (bootstrap)"
+                cells.append("not determined" if ds["determined"].sel(model=model).values[j] == 0 else cell)
+            residual = float(ds["residual"].sel(model=model, measured=name))
+            lines.append(f"| {model} | {residual:.3g} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)

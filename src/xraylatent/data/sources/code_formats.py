@@ -57,12 +57,13 @@ def read_spectra(spec: Mapping) -> tuple[list[str] | None, list[Spectrum]]:
         return read_ase_spectra(path, spec["spectrum_key"], spec.get("energy_key"), spec.get("energy"),
                                 spec.get("id_key"), spec.get("ase_format"))
     files = matching_files(path, spec.get("pattern", PATTERNS[fmt]))
-    read = _file_reader(spec)
+    read = file_reader(spec)
     return list(files), [read(file) for file in files.values()]
 
 
-def _file_reader(spec: Mapping) -> Callable[[Path], Spectrum]:
-    """The reader of one file of a directory format, with the options of ``spec`` bound."""
+def file_reader(spec: Mapping) -> Callable[[Path], Spectrum]:
+    """The reader of one file of a directory format, with the options of ``spec`` bound (also used for a single
+    measured spectrum, :mod:`xraylatent.interpret.measured`)."""
     fmt = spec["format"]
     if fmt == "fdmnes":
         column, absolute = spec.get("column", FDMNES_COLUMN), spec.get("absolute_energy", False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -19,6 +20,12 @@ from ase.data import chemical_symbols
 from xraylatent.data.sources import code_formats, readers
 from xraylatent.data.sources.readers import IngestError, Spectrum, Structure
 from xraylatent.spectra import energy_grid, spectrum_on_grid
+from xraylatent.spectra_normalization import (
+    NormalizationError,
+    describe_normalization,
+    normalize_spectrum,
+    parse_normalize,
+)
 
 SHOWN = 5  # unpaired or duplicate ids listed in an error message
 RESERVED = {"positions", "numbers", "sample_id", "sample", "atom", "xyz"}
@@ -65,7 +72,10 @@ def ingest(source: Mapping) -> xr.Dataset:
     for kind, spec in source["spectra"].items():
         energy, values = spectra_on_grid(kind, spec, sample_ids)
         ds[f"energy_{kind}"] = (f"energy_{kind}", energy, {"units": "eV"})
-        ds[f"spectrum_{kind}"] = (("sample", f"energy_{kind}"), values, {"units": spec.get("units", "arb. units")})
+        ds[f"spectrum_{kind}"] = (("sample", f"energy_{kind}"), values, {
+            "units": spec.get("units", "arb. units"),
+            "normalization": describe_normalization(*parse_normalize(spec.get("normalize"))),
+        })
     if "labels" in source:
         labels = labels_dataset(source["labels"], sample_ids)
         ds = ds.merge(labels)
@@ -139,7 +149,8 @@ def read_spectra(spec: Mapping) -> tuple[list[str] | None, list[Spectrum]]:
 def spectra_on_grid(kind: str, spec: Mapping, sample_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The energy grid and (sample, energy) intensities of spectrum kind ``kind``, in the samples' order.
 
-    With ``spec['grid']`` every spectrum is interpolated onto it (a spectrum that does not cover it is an
+    Each spectrum is first normalised on its own energy axis (``spec['normalize']``, default none). With
+    ``spec['grid']`` every spectrum is then interpolated onto it (a spectrum that does not cover it is an
     error naming its file); without, all spectra must already share one grid.
     """
     ids, spectra = read_spectra(spec)
@@ -150,6 +161,7 @@ def spectra_on_grid(kind: str, spec: Mapping, sample_ids: list[str]) -> tuple[np
     spectra = spectra if ids is None else [spectra[k] for k in pair(sample_ids, ids, what)]
     for s in spectra:
         check_spectrum(s, spec.get("negative_tolerance", 0.01))
+    spectra = [_normalized(s, spec.get("normalize")) for s in spectra]  # on its own axis, before the grid
     if "grid" in spec:
         grid = energy_grid(**spec["grid"])
         return grid, np.array([_interpolate(s, grid) for s in spectra])
@@ -167,6 +179,18 @@ def _interpolate(s: Spectrum, grid: np.ndarray) -> np.ndarray:
     try:
         return spectrum_on_grid(s.energy, s.intensity[None], grid, name=s.origin)[0]
     except ValueError as err:
+        raise IngestError(str(err)) from err
+
+
+def _normalized(s: Spectrum, normalize: str | Mapping | None) -> Spectrum:
+    """``s`` normalised as ``normalize`` says (a method name, or {method, options}; absent: none), on its own
+    energy axis (:mod:`xraylatent.spectra_normalization`); a spectrum that cannot be normalised names its file."""
+    try:
+        method, options = parse_normalize(normalize, s.origin)
+        if method == "none":
+            return s
+        return replace(s, intensity=normalize_spectrum(s.energy, s.intensity, method, s.origin, **options))
+    except NormalizationError as err:
         raise IngestError(str(err)) from err
 
 
