@@ -2,8 +2,9 @@
 
 import io
 import logging
+import time
 
-from xraylatent.progress import Progress
+from xraylatent.progress import Progress, timing
 
 
 class Terminal(io.StringIO):
@@ -31,3 +32,9 @@ def test_bar_on_a_terminal_only_without_a_log():
     plain = io.StringIO()
     Progress(2, "search", stream=plain).advance(2)
     assert plain.getvalue() == ""
+
+
+def test_timing_extrapolates_the_remaining_time_from_the_rate_so_far(monkeypatch):
+    monkeypatch.setattr(time, "perf_counter", lambda: 112.0)
+    assert timing(100.0, 3, 12) == "12 s elapsed, ETA 36 s"
+    assert timing(100.0, 0, 12) == "12 s elapsed, ETA nan s"

@@ -6,6 +6,13 @@ import sys
 import time
 
 
+def timing(start: float, done: int, total: int) -> str:
+    """``"12 s elapsed, ETA 30 s"`` for ``done`` of ``total`` units begun at ``start`` (``time.perf_counter``)."""
+    elapsed = time.perf_counter() - start
+    eta = elapsed / done * (total - done) if done else float("nan")
+    return f"{elapsed:.0f} s elapsed, ETA {eta:.0f} s"
+
+
 class Progress:
     """Counts work units done out of ``total``.
 
@@ -26,9 +33,7 @@ class Progress:
         if not (finished or now - self.last >= (0.2 if self.bar else self.every)):
             return
         self.last = now
-        elapsed = now - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
-        text = f"{self.label}: {self.done}/{self.total}, {elapsed:.0f} s elapsed, ETA {eta:.0f} s"
+        text = f"{self.label}: {self.done}/{self.total}, {timing(self.start, self.done, self.total)}"
         if self.log is not None:
             self.log.info(text)
         elif self.bar:

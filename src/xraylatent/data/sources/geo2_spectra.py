@@ -29,6 +29,7 @@ from pyscf import dft, gto, qmmm
 from pyscf.data.nist import HARTREE2EV
 from scipy.optimize import linear_sum_assignment
 
+from xraylatent.progress import timing
 from xraylatent.spectra import broaden_sticks, energy_grid
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def spectra_chunk(positions: np.ndarray, numbers: np.ndarray, grid=DEFAULT_GRID,
     by_line = np.empty((n, 2, len(axis)))
     intensity, centroid = np.empty((n, 2)), np.empty((n, 2))
     converged, cpu = np.empty(n, dtype=bool), np.empty(n)
+    start = time.perf_counter()
     for i in range(n):
         lines = kbeta_lines(positions[i], numbers[i], setting, **options)
         for j, line in enumerate((KBETA_PP, KBETA2)):
@@ -148,9 +150,9 @@ def spectra_chunk(positions: np.ndarray, numbers: np.ndarray, grid=DEFAULT_GRID,
             intensity[i, j] = lines.intensities[mask].sum()
             centroid[i, j] = lines.energies[mask] @ lines.intensities[mask] / intensity[i, j]
         converged[i], cpu[i] = lines.converged, lines.cpu_seconds
-        log.info("structure %d/%d: I''/I2 %.3f, converged %s, %.2f CPU s (failures so far: %d)",
+        log.info("structure %d/%d: I''/I2 %.3f, converged %s, %.2f CPU s (failures so far: %d); %s",
                  i + 1, n, intensity[i, 0] / intensity[i, 1], converged[i], cpu[i],
-                 int((~converged[: i + 1]).sum()))
+                 int((~converged[: i + 1]).sum()), timing(start, i + 1, n))
     line_names = ["kbeta_pp", "kbeta2"]
     return xr.Dataset(
         {

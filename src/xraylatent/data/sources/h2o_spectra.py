@@ -28,6 +28,7 @@ import xarray as xr
 from pyscf import dft, gto
 from pyscf.data.nist import HARTREE2EV
 
+from xraylatent.progress import timing
 from xraylatent.spectra import broaden_sticks, energy_grid
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ def spectra_chunk(positions: np.ndarray, grids: dict | None = None, xc: str = "P
     n = len(positions)
     spectra = {kind: np.empty((n, len(axis))) for kind, axis in axes.items()}
     be, converged, cpu = np.empty(n), np.empty(n, dtype=bool), np.empty(n)
+    start = time.perf_counter()
     for i, xyz in enumerate(positions):
         lines = o1s_lines(xyz, xc, conv_tol, max_cycle)
         sticks = {
@@ -199,8 +201,8 @@ def spectra_chunk(positions: np.ndarray, grids: dict | None = None, xc: str = "P
         for kind, (energies, intensities) in sticks.items():
             spectra[kind][i] = broaden_sticks(axes[kind], energies, intensities, grids[kind]["fwhm"])
         be[i], converged[i], cpu[i] = lines.binding_energy, lines.converged, lines.cpu_seconds
-        log.info("structure %d/%d: BE %.3f eV, converged %s, %.2f CPU s (failures so far: %d)",
-                 i + 1, n, be[i], converged[i], cpu[i], int((~converged[: i + 1]).sum()))
+        log.info("structure %d/%d: BE %.3f eV, converged %s, %.2f CPU s (failures so far: %d); %s",
+                 i + 1, n, be[i], converged[i], cpu[i], int((~converged[: i + 1]).sum()), timing(start, i + 1, n))
     ds = xr.Dataset(
         {
             "binding_energy": (("sample",), be, {"units": "eV", "long_name": "O 1s binding energy"}),
