@@ -47,8 +47,8 @@ def test_engine_needs_nothing_but_torch_and_the_standard_library(graph):
     modules, external = graph
     engine = [m for m in modules if import_graph.package_of(m) == "engine"]
     assert all(import_graph.package_of(b) == "engine" for m in engine for b in modules[m])
-    assert set().union(*(external[m] for m in engine)) <= {"torch", "numpy", "__future__", "collections", "copy",
-                                                          "dataclasses", "math"}
+    assert set().union(*(external[m] for m in engine)) <= {"torch", "numpy", "__future__", "collections", "contextlib",
+                                                          "copy", "dataclasses", "math"}
 
 
 def _rules():

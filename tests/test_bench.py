@@ -4,12 +4,18 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import bench  # noqa: E402  (a development tool outside the installed package)
 
 
 def test_quick_benchmark_writes_every_figure(tmp_path):
-    report = bench.main(["--quick", "--repeats", "1", "--out", str(tmp_path / "selection")])
+    """The CPU run of every row, with the GPU run's extra sections as a dry run: the comparison with the
+    reference (CPU) figures and the study budget (2 candidates per model type, 3 epochs)."""
+    reference = bench.REPO / "benchmarks" / "selection.json"
+    report = bench.main(["--quick", "--repeats", "1", "--budget", "2", "--reference", str(reference),
+                         "--out", str(tmp_path / "selection")])
     narrow, wide = report["throughput"]
     assert set(narrow["seconds"]) == {"sklearn_float64", "torch_single_float32", "torch_stacked_float32"}
     assert set(wide["seconds"]) == {"sklearn_float64", "torch_stacked_float32"}
@@ -28,6 +34,26 @@ def test_quick_benchmark_writes_every_figure(tmp_path):
     profile = report["profile_widest"]
     assert 0 < profile["gemm_share"] <= 1 and profile["top"][0]["calls"] > 0
     assert "Where the widest run's time goes" in markdown and "| aten::" in markdown
+    for row in report["steps"]:  # compiled against eager, hand-written against autograd, at each width
+        assert min(row["epoch_seconds"].values()) > 0 and min(row["step_ms"].values()) > 0
+    assert markdown.count("| narrow |") == 1 and markdown.count("| wide |") == 1
+    assert markdown.count("on GeO2-sized") == 3 and markdown.count("on H2O-sized") == 2  # against the reference
+    budget = report["study_budget"]
+    assert set(budget["seconds"]) == {"emulator", "ednn", "nnca"} and budget["chunks"]["ednn"] == 1
+    assert "## Study budget" in markdown and markdown.count("scaled to 20,000") == 1
+
+
+def test_autograd_step_equals_the_trainers_step():
+    """The bench's autograd step and the trainer's hand-written one train a stack identically."""
+    problem = bench.h2o_problem(n=200)
+    hand, auto = (bench._stack_trainer(problem, 1, 8, 2, 3, 16, "cpu") for _ in range(2))
+    x, y = hand.X[:48].view(3, 16, -1), hand.Y[:48].view(3, 16, -1)
+    coef = torch.full((3, 1, 1), 2.0 / (16 * y.shape[-1]))
+    for _ in range(3):
+        hand.train_step(x, y, None, coef, None)
+        bench.autograd_step(auto, x, y, coef)
+    for p, q in zip(hand.adam.params, auto.adam.params, strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-6)
 
 
 def test_flops_of_an_epoch():

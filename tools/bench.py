@@ -11,13 +11,21 @@ optimizer family (Adam) and early-stopping rule (patience on a validation share 
   candidates only), and our trainer with all candidate × fold members stacked (float32);
 - the achieved FLOP rate of the widest stacked run against this machine's measured float32 GEMM peak;
 - a whole search: scikit-learn's GridSearchCV over the same candidate list vs our search with successive
-  halving, each factor (float32 + framework, batching, pruning) reported on its own.
+  halving, each factor (float32 + framework, batching, pruning) reported on its own;
+- the training step at each width: eager against ``torch.compile`` (per epoch, compilation apart), and the
+  hand-written backward pass against autograd on the same stack, with the Adam step's own share.
+
+On a CUDA device it writes ``benchmarks/selection_gpu.md`` and ``.json`` instead, with fits per second against
+the CPU figures of ``--reference`` (benchmarks/selection.json) and the study budget: ``--budget`` candidates
+(default 20,000 on CUDA) × 5 folds per model type of config/paper.yaml's search, with its halving and chunks,
+timed end to end. ``--budget`` on CPU runs the same path (a dry run at toy sizes with ``--quick``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import time
@@ -26,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.neural_network import MLPRegressor
@@ -34,19 +43,24 @@ from xraylatent.data.features import coulomb_matrix, h2o_internal
 from xraylatent.data.prepare import prepare_arrays
 from xraylatent.data.sources import synthetic_geo2, synthetic_h2o
 from xraylatent.data.targets import line_moments
+from xraylatent.engine.nets import StackedEDNN, member_generators
 from xraylatent.engine.settings import TrainSettings
-from xraylatent.engine.train import resolve_device
-from xraylatent.selection.candidates import sample_candidates
+from xraylatent.engine.train import StackTrainer, resolve_device
+from xraylatent.selection.candidates import chunk, sample_candidates
 from xraylatent.selection.cv import cross_validate, fold_masks
 from xraylatent.selection.leaderboard import best_candidate
 from xraylatent.selection.search import search
 from xraylatent.selection.sklearn_reference import cross_validate_sklearn
 
+REPO = Path(__file__).resolve().parents[1]
 
-def gemm_peak(size: int = 2048, repeats: int = 10, device: str = "cpu") -> float:
+
+def gemm_peak(size: int | None = None, repeats: int = 10, device: str = "cpu") -> float:
     """Measured float32 matrix-multiply peak in GFLOP/s: the best of ``repeats`` products (a peak is a
-    maximum, and on a shared machine a single product often runs slower)."""
+    maximum, and on a shared machine a single product often runs slower). Default size 2048² on CPU, 8192²
+    on a GPU (smaller products do not fill one)."""
     dev = torch.device(device)
+    size = size or (8192 if dev.type == "cuda" else 2048)
     a, b = torch.randn(size, size, device=dev), torch.randn(size, size, device=dev)
     rates = []
     for _ in range(repeats + 1):
@@ -164,6 +178,94 @@ def profile_widest(problem, depth, width, k, n_candidates, epochs, batch_size, d
             "top": [{"op": e.key, "seconds": getattr(e, time_of) / 1e6, "calls": e.count} for e in events[:8]]}
 
 
+def _stack_trainer(problem, depth: int, width: int, k: int, n_members: int, batch_size: int, device: str,
+                   compile: bool = False) -> StackTrainer:
+    """A trainer of ``n_members`` EDNNs ``depth`` × ``width`` on all rows of the problem, never stopping early."""
+    X, Y, _ = problem
+    net = StackedEDNN(X.shape[1], Y.shape[1], k, (width,) * depth, (width,) * depth,
+                      member_generators(list(range(n_members))))
+    return StackTrainer(net, X, Y, learning_rate=1e-3, l2=1e-5, batch_size=batch_size, max_epochs=10**6,
+                        patience=10**6, device=device, compile=compile)
+
+
+def _seconds(fn, repeats: int, device: str) -> float:
+    """Median wall seconds of ``fn()`` over ``repeats`` calls, the device's queue drained around each."""
+    times = []
+    for _ in range(repeats):
+        _sync(torch.device(device))
+        tic = time.perf_counter()
+        fn()
+        _sync(torch.device(device))
+        times.append(time.perf_counter() - tic)
+    return statistics.median(times)
+
+
+def autograd_step(trainer: StackTrainer, x, y, coef) -> None:
+    """The trainer's training step with autograd's backward pass in place of the hand-written one: same
+    loss (Σ coef/2 · squared error, whose gradient is the trainer's coef · error), same Adam."""
+    with torch.enable_grad():
+        loss = (0.5 * coef * (trainer.work(x) - y).square()).sum()
+        grads = torch.autograd.grad(loss, trainer.adam.params)
+    torch._foreach_copy_(trainer.adam.grads, grads)
+    trainer.adam.step()
+
+
+def step_costs(name, problem, depth, width, k, n_members, batch_size, epochs, device) -> dict:
+    """At one width: seconds per epoch eager and compiled (the compiled trainer's first epoch, which
+    compiles, apart), and milliseconds per step of the hand-written step, the autograd step and Adam alone."""
+    X, Y, _ = problem
+    row = {"problem": name, "net": f"EDNN {ednn_sizes(X.shape[1], Y.shape[1], depth, width, k)[1:-1]}",
+           "members": n_members, "batch_size": batch_size, "epoch_seconds": {}}
+    for key, compiled in (("eager", False), ("compiled", True)):
+        trainer = _stack_trainer(problem, depth, width, k, n_members, batch_size, device, compiled)
+        row["epoch_seconds"][f"{key}_first"] = _seconds(trainer.run_epoch, 1, device)
+        row["epoch_seconds"][key] = _seconds(trainer.run_epoch, epochs, device)
+    trainer = _stack_trainer(problem, depth, width, k, n_members, batch_size, device)
+    rows = torch.randint(len(X), (n_members, batch_size), generator=torch.Generator().manual_seed(0))
+    x, y = trainer.X[rows.to(trainer.X.device)], trainer.Y[rows.to(trainer.X.device)]
+    coef = torch.full((n_members, 1, 1), 2.0 / (batch_size * Y.shape[1]), device=trainer.X.device)
+    steps = {"hand_written": lambda: trainer.train_step(x, y, None, coef, None),
+             "autograd": lambda: autograd_step(trainer, x, y, coef), "adam_alone": trainer.adam.step}
+    n_steps = 10 if len(X) < 1000 else 50
+    row["step_ms"] = {key: 1e3 * _seconds(lambda fn=fn: [fn() for _ in range(n_steps)], 3, device) / n_steps
+                      for key, fn in steps.items()}
+    return row
+
+
+def study_budget(problem, n_candidates: int, quick: bool, device: str) -> dict:
+    """The H2O study's search, timed end to end: ``n_candidates`` of config/paper.yaml's space × its folds
+    per model type (emulator, EDNN and NNCA with k = 2), split into chunks of the paper's size and searched
+    chunk after chunk, each with the paper's halving and training settings (``quick``: 3 epochs).
+    Seconds per model type, and the same scaled to the paper's candidate count when fewer ran."""
+    paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())["models"]
+    config = dict(paper["search"], backend="torch")
+    training = dict(paper["training"], **({"max_epochs": 3, "patience": 3} if quick else {}))
+    settings = TrainSettings(**training, device=device)
+    per_chunk = config["n_candidates"] / config["n_chunks"]
+    X, Y, folds = problem
+    out = {"candidates": n_candidates, "paper_candidates": config["n_candidates"], "folds": len(np.unique(folds)),
+           "max_epochs": settings.max_epochs, "chunks": {}, "seconds": {}, "best_mean_cv_r2": {}}
+    for family, k in (("emulator", None), ("ednn", 2), ("nnca", 2)):
+        candidates = sample_candidates(paper["space"][family], n_candidates, config["seed"])
+        n_chunks = math.ceil(len(candidates) / per_chunk)
+        tic, best = time.perf_counter(), []
+        for index in range(n_chunks):
+            result = search(family, k, chunk(candidates, index, n_chunks), X, Y, folds, settings, config)
+            best.append(result["mean_cv_r2"][best_candidate(result["mean_cv_r2"], result["round"])])
+        out["chunks"][family], out["seconds"][family] = n_chunks, time.perf_counter() - tic
+        out["best_mean_cv_r2"][family] = float(max(best))
+    return out
+
+
+def reference_figures(path: Path) -> dict | None:
+    """Device, threads and stacked fits per second of an earlier report (the CPU run), if there is one."""
+    if not path.exists():
+        return None
+    earlier = json.loads(path.read_text())
+    return {"path": str(path), "device": earlier["device"], "threads": earlier["threads"],
+            "fits_per_second": {case["problem"]: case["fits_per_second"] for case in earlier["throughput"]}}
+
+
 def whole_search(problem, n_candidates, epochs, repeats, device):
     """GridSearchCV over our candidate list (scikit-learn, float64) vs our search with successive halving."""
     X, Y, folds = problem
@@ -243,10 +345,64 @@ def to_markdown(report: dict) -> str:
               f"Batched matrix products take {100 * p['gemm_share']:.0f} % of the operator time and run at "
               f"{p['gemm_gflops']:.0f} GFLOP/s ({100 * p['gemm_gflops'] / report['gemm_peak_gflops']:.0f} % of the "
               "peak): that rate is the ceiling of the whole run's share of the peak. The rest is bias, activation "
-              "and loss passes, the fused Adam pass over parameters and moments, and gathering rows.", "",
+              "and loss passes, the Adam passes over parameters and moments, and gathering rows.", "",
               "| operator | s | calls |", "|---|---|---|"]
     lines += [f"| {row['op']} | {row['seconds']:.3f} | {row['calls']} |" for row in p["top"]]
+    lines += steps_markdown(report["steps"])
+    if report.get("reference"):
+        lines += reference_markdown(report)
+    if report.get("study_budget"):
+        lines += budget_markdown(report["study_budget"])
     return "\n".join(lines) + "\n"
+
+
+def steps_markdown(steps: list[dict]) -> list[str]:
+    """The training step at each width: compiled against eager, hand-written backward against autograd."""
+    lines = ["", "## The training step at each width (one stack, all rows, medians)", "",
+             "| width | net | members | batch | eager s/epoch | compiled s/epoch (first, compiling) | compiled gain "
+             "| hand-written step ms | autograd step ms | hand-written gain | Adam alone ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in steps:
+        epoch, step = row["epoch_seconds"], row["step_ms"]
+        lines.append(f"| {row['problem']} | {row['net']} | {row['members']} | {row['batch_size']} "
+                     f"| {epoch['eager']:.3f} | {epoch['compiled']:.3f} ({epoch['compiled_first']:.1f}) "
+                     f"| {epoch['eager'] / epoch['compiled']:.2f}× | {step['hand_written']:.2f} "
+                     f"| {step['autograd']:.2f} | {step['autograd'] / step['hand_written']:.2f}× "
+                     f"| {step['adam_alone']:.2f} |")
+    lines += ["", "A step is forward, backward and Adam on every member; the autograd step differentiates the "
+              "module's own forward instead of the hand-written pass (same loss, same Adam)."]
+    return lines
+
+
+def reference_markdown(report: dict) -> list[str]:
+    """Stacked fits per second of this run against the reference run (the CPU figures)."""
+    ref = report["reference"]
+    lines = ["", f"## Against the reference run ({ref['path']}: {ref['device']}, {ref['threads']} threads)", "",
+             "| backend on problem | fits/s here | fits/s there | ratio |", "|---|---|---|---|"]
+    for case in report["throughput"]:
+        there = ref["fits_per_second"].get(case["problem"], {})
+        for key, here in case["fits_per_second"].items():
+            if key in there:
+                lines.append(f"| {key} on {case['problem']} {case['shape']} | {here:.2f} | {there[key]:.2f} "
+                             f"| {here / there[key]:.1f}× |")
+    return lines
+
+
+def budget_markdown(budget: dict) -> list[str]:
+    """The study budget per model type: measured, and scaled to the paper's candidate count."""
+    scale = budget["paper_candidates"] / budget["candidates"]
+    lines = ["", f"## Study budget: H2O-sized, {budget['candidates']} candidates × {budget['folds']} folds per model "
+             f"type, config/paper.yaml's halving and chunks, ≤ {budget['max_epochs']} epochs, end to end", "",
+             f"| model type | chunks | s | candidates/s | scaled to {budget['paper_candidates']:,} candidates (h) "
+             "| best mean CV R² |", "|---|---|---|---|---|---|"]
+    for family, seconds in budget["seconds"].items():
+        lines.append(f"| {family} | {budget['chunks'][family]} | {seconds:.2f} "
+                     f"| {budget['candidates'] / seconds:.2f} | {seconds * scale / 3600:.2f} "
+                     f"| {budget['best_mean_cv_r2'][family]:.4f} |")
+    total = sum(budget["seconds"].values())
+    lines += ["", f"All model types: {total:.1f} s measured, {total * scale / 3600:.2f} h scaled (linearly in the "
+              "candidate count, which the chunks make exact up to the mix of shapes)."]
+    return lines
 
 
 def targets(report: dict) -> list[tuple[str, bool]]:
@@ -273,17 +429,23 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--out", default="benchmarks/selection")
+    parser.add_argument("--out", default="benchmarks/selection", help="report path without suffix (_gpu added on CUDA)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmark itself runs")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="study-budget candidates per model type (default 20000 on CUDA, none on CPU)")
+    parser.add_argument("--reference", default="benchmarks/selection.json", help="earlier report to compare with")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     device = str(resolve_device(args.device))
+    cuda = torch.device(device).type == "cuda"
+    budget = args.budget if args.budget is not None else (20_000 if cuda else 0)
+    out = Path(args.out + ("_gpu" if cuda else ""))
     scale = 0.05 if args.quick else 1.0
     geo2 = geo2_problem(per_pressure=max(20, int(1250 * scale)))
     h2o = h2o_problem(n=max(200, int(10_000 * scale)))
     epochs = 3 if args.quick else 20
     report = {
-        "device": device if device != "cuda" else torch.cuda.get_device_name(),
+        "device": device if not cuda else torch.cuda.get_device_name(),
         "threads": torch.get_num_threads(), "repeats": args.repeats, "machine": platform.processor(),
         "gemm_peak_gflops": gemm_peak(device=device),
         "throughput": [
@@ -292,11 +454,15 @@ def main(argv=None) -> dict:
         ],
         "search": whole_search(geo2, 12 if not args.quick else 4, 2 * epochs, args.repeats, device),
         "profile_widest": profile_widest(h2o, 3, 256, 2, 2, 3, 200, device),
+        "steps": [step_costs("narrow", geo2, 1, 16, 2, 40, 64, max(1, args.repeats), device),
+                  step_costs("wide", h2o, 3, 256, 2, 10, 200, max(1, args.repeats), device)],
+        "reference": reference_figures(Path(args.reference)) if Path(args.reference).resolve()
+        != out.with_suffix(".json").resolve() else None,
+        "study_budget": study_budget(h2o, budget, args.quick, device) if budget else None,
     }
     # Measured before and after the runs: the peak is the better of the two.
     report["gemm_peak_gflops"] = max(report["gemm_peak_gflops"], gemm_peak(device=device))
     report["wall_seconds"] = time.perf_counter() - start
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     out.with_suffix(".md").write_text(to_markdown(report))

@@ -29,19 +29,21 @@ class Pass:
 
 
 class Chain:
-    """The layers of a stacked net, ready for many steps: the views every step needs are made once.
+    """The layers of a stacked net, ready for many steps.
 
     ``grad_of`` maps ``id(parameter)`` to the tensor that receives its gradient (None: forward only).
-    With gradients, activations and input gradients go into buffers reused from step to step (fresh
-    megabyte-sized tensors each step cost page faults), so a :class:`Pass` is valid until the next
-    :meth:`forward`. Call :meth:`refresh` after the parameters' storage changed (members dropped).
+    With gradients and ``reuse`` (default), activations and input gradients go into buffers reused from
+    step to step (fresh megabyte-sized tensors each step cost page faults), so a :class:`Pass` is valid
+    until the next :meth:`forward`; under ``torch.compile`` the compiler plans memory itself (``reuse=False``).
+    Parameters are read from the layers at every pass, so dropping members (new storage) needs only a
+    :meth:`refresh` of the gradient tensors. No input of a pass aliases another: the compiler requires it.
     """
 
-    def __init__(self, layers: Sequence[Layer], grad_of: dict[int, torch.Tensor] | None = None):
+    def __init__(self, layers: Sequence[Layer], grad_of: dict[int, torch.Tensor] | None = None, reuse: bool = True):
         self.layers = list(layers)
         if self.layers[-1].slope is not None:
             raise ValueError("the last layer of a chain must be linear (the trainer reuses its output)")
-        self.reuse = grad_of is not None
+        self.reuse = reuse and grad_of is not None
         self._buffers: dict[tuple, list[torch.Tensor]] = {}
         self.refresh(grad_of)
 
@@ -55,11 +57,10 @@ class Chain:
         return self._buffers[key]
 
     def refresh(self, grad_of: dict[int, torch.Tensor] | None = None) -> None:
-        self.weights = [layer.weight.detach() for layer in self.layers]
-        self.biases = [None if layer.bias is None else layer.bias.detach().mT for layer in self.layers]
+        """Take the gradient tensors from ``grad_of`` (again after they were replaced)."""
         if grad_of is not None:
             self.weight_grads = [grad_of[id(layer.weight)] for layer in self.layers]
-            self.bias_grads = [None if layer.bias is None else grad_of[id(layer.bias)].mT for layer in self.layers]
+            self.bias_grads = [None if layer.bias is None else grad_of[id(layer.bias)] for layer in self.layers]
 
     def forward(self, x: torch.Tensor) -> Pass:
         """Run the chain on x (M, B, in), without gradients except through weight maps.
@@ -67,18 +68,18 @@ class Chain:
         The output, ``outputs[-1]``, is feature-major: (M, out, B).
         """
         result = Pass([x.mT], [], [])
-        for layer, weight, bias in zip(self.layers, self.weights, self.biases, strict=True):
-            raw = None
+        for layer in self.layers:
+            weight, raw = layer.weight.detach(), None
             if layer.weight_map is not None:
-                raw = weight.detach().requires_grad_()
+                raw = weight.requires_grad_()
                 with torch.enable_grad():
                     weight = layer.weight_map(raw)
             h, i = result.outputs[-1], len(result.weights)
             out = self._buffer("z", i, (h.shape[0], weight.shape[-1], h.shape[-1]), h)
-            if bias is None:
+            if layer.bias is None:
                 z = torch.bmm(weight.detach().mT, h, out=out)
             else:
-                z = torch.baddbmm(bias, weight.detach().mT, h, out=out)
+                z = torch.baddbmm(layer.bias.detach().mT, weight.detach().mT, h, out=out)
             result.outputs.append(activate_(z, layer.slope))
             result.weights.append(weight)
             result.raw.append(raw)
@@ -100,7 +101,7 @@ class Chain:
                 (raw_grad,) = torch.autograd.grad(state.weights[i], state.raw[i], torch.bmm(h, grad.mT))
                 self.weight_grads[i].copy_(raw_grad)
             if self.bias_grads[i] is not None:
-                torch.sum(grad, 2, keepdim=True, out=self.bias_grads[i])
+                torch.sum(grad, 2, keepdim=True, out=self.bias_grads[i].mT)
             if i > 0:
                 weight = state.weights[i].detach()
                 shape = (grad.shape[0], weight.shape[1], grad.shape[2])
