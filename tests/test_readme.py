@@ -28,10 +28,11 @@ def test_default_r2_table_shows_the_seed_spread_and_the_baselines():
     section = re.search(r"### Test R² of the default run\n(.*?)\n\n(\|.*?)\n\n", README.read_text(), re.S)
     assert section, "README lacks the default run's R² table"
     lines = section[2].splitlines()
-    assert lines[0] == "| system | target | k | EDNN | NNCA | ECA | PCA | PLS | SIR | emulator |"
+    assert lines[0] == ("| system | target | k | EDNN | NNCA | ECA | ECA train-fit | PCA | PLS | SIR | ridge "
+                        "| emulator |")
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
     assert {row[0] for row in rows} == {"geo2", "h2o"}
     spread = re.compile(r"^-?\d\.\d{3} ± \d\.\d{3}$")
     for row in rows:
-        assert all(spread.match(cell) for cell in row[3:6] + row[9:]), row
-        assert all(re.match(r"^-?\d\.\d{3}$", cell) for cell in row[6:9]), row
+        assert all(spread.match(cell) for cell in row[3:6] + row[11:]), row
+        assert all(re.match(r"^-?\d\.\d{3}$", cell) for cell in row[6:11]), row
