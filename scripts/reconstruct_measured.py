@@ -5,6 +5,7 @@ spectrum beside each model's implied one."""
 import numpy as np
 
 from xraylatent import logs
+from xraylatent.data.prepare import scalers
 from xraylatent.determinism import deterministic_job
 from xraylatent.interpret.bootstrap import determined_features
 from xraylatent.interpret.inverse import eca_decoder, nnca_decoder
@@ -26,7 +27,7 @@ for name in names:
     rows.append(Y)
     shifts.append(shift)
     log.info("measured spectrum %s (%s): shift %+.3f eV", name, params.measured[name]["path"], shift)
-Y_std = (np.array(rows) - prepared["y_mean"].values) / prepared["y_scale"].values
+Y_std = scalers(prepared)[1].transform(np.array(rows))
 
 inverters, bootstrap_spread, determined = {}, {}, {}
 bootstrap = read_netcdf(files.bootstrap) if "bootstrap" in files.keys() else None

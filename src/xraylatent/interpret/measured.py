@@ -20,11 +20,10 @@ import xarray as xr
 
 from xraylatent.data.prepare import scalers
 from xraylatent.data.sources import code_formats, readers
-from xraylatent.data.sources.ingest import check_spectrum
+from xraylatent.data.sources.ingest import check_spectrum, normalized
 from xraylatent.data.sources.readers import IngestError, Spectrum
 from xraylatent.data.targets import build_targets
 from xraylatent.interpret.inverse import latent_starts
-from xraylatent.spectra_normalization import normalize_spectrum, parse_normalize
 
 SHIFT_STEPS = 10  # candidate shifts per grid step of the raw energy axis, for the automatic shift
 NEAR_BEST = 0.1  # a start whose residual is within 10 % of the best one fits the spectrum as well
@@ -70,9 +69,7 @@ def fit_shift(energy, intensity, reference_energy, reference, max_shift: float) 
 def measured_targets(spec: Mapping, raw: xr.Dataset, target: Mapping) -> tuple[np.ndarray, float, Spectrum]:
     """Target channels (m,) of the measured spectrum of ``spec``, in the target's units, the energy shift
     applied (eV), and the normalised spectrum as read (before the shift)."""
-    spectrum = read_measured(spec)
-    method, options = parse_normalize(spec.get("normalize"), spectrum.origin)
-    spectrum.intensity = normalize_spectrum(spectrum.energy, spectrum.intensity, method, spectrum.origin, **options)
+    spectrum = normalized(read_measured(spec), spec.get("normalize"))
     kind = target["kind"]
     axis = raw[f"energy_{kind}"].values
     shift = spec.get("shift", 0.0)

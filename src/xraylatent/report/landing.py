@@ -7,11 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xraylatent.report.tables import FAMILY_COLUMNS
+from xraylatent.report.tables import FAMILY_COLUMNS, emulator_and_ridge
 
-LATENT_FAMILIES = ["EDNN", "NNCA", "ECA"]
-
-
+LATENT_FAMILIES = [FAMILY_COLUMNS[f] for f in ("ednn", "nnca", "eca")]
 LANDING_COLUMNS = ["EDNN", "NNCA", "ECA", "PLS", "emulator"]  # the page's text column holds about seven
 
 
@@ -59,12 +57,10 @@ def reading(table: pd.DataFrame) -> str:
         wins = int((table["ECA"] >= table["PLS"]).sum())
         sentences.append(f"ECA reaches at least PLS's R² in {wins} of {len(table)} rows (the 2022 ECA paper's "
                          f"finding is ECA ≥ PLS).")
-    if {"emulator", "ridge"} <= set(table.columns):
-        weak = table.groupby(["system", "target"], sort=False).first()
-        weak = [f"{s} {t}" for (s, t), row in weak.iterrows() if row["emulator"] <= row["ridge"]]
-        if weak:
-            sentences.append(f"Warning: the emulator does not beat a ridge regression for {', '.join(weak)}; read "
-                             "those latent models with care.")
+    weak = [f"{system} {target}" for system, target, emulator, ridge in emulator_and_ridge(table) if emulator <= ridge]
+    if weak:
+        sentences.append(f"Warning: the emulator does not beat a ridge regression for {', '.join(weak)}; read "
+                         "those latent models with care.")
     if FAMILY_COLUMNS["eca_train"] in table.columns:
         sentences.append("ECA's own column scores the split its directions were fitted on; ECA train-fit is the "
                          "held-out figure.")

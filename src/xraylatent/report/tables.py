@@ -55,6 +55,14 @@ def to_markdown(table: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
+def emulator_and_ridge(table: pd.DataFrame) -> list[tuple[str, str, float, float]]:
+    """(system, target, emulator test R², ridge test R²) per target of an R² table with both columns."""
+    if not {"ridge", "emulator"} <= set(table.columns):
+        return []
+    first = table.groupby(["system", "target"], sort=False).first()
+    return [(system, target, row["emulator"], row["ridge"]) for (system, target), row in first.iterrows()]
+
+
 def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
     """What a reader of the R² table must know: on which split ECA's (and the baselines') directions were fitted,
     every target whose emulator explains almost nothing (spectra paired with the wrong structures?), and every
@@ -65,17 +73,15 @@ def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
         notes.append("ECA's directions, like PCA's, PLS's and SIR's, were fitted on the test split (as in the study), "
                      "so these columns score the split they were fitted on; `ECA train-fit` is ECA with directions "
                      "fitted on the train split and scored on the test split.")
-    if {"ridge", "emulator"} <= set(table.columns):
-        for (system, target), rows in table.groupby(["system", "target"], sort=False):
-            emulator, ridge = rows["emulator"].iloc[0], rows["ridge"].iloc[0]
-            if emulator < UNRELATED_R2:
-                notes.append(f"Warning: {system}/{target}: the emulator's test R² is {emulator:.3f}: the targets "
-                             "hardly depend on the features. Check that each spectrum is paired with its structure (an "
-                             "npy or csv array's rows must follow the structures' order).")
-            elif emulator <= ridge:
-                notes.append(f"Warning: {system}/{target}: the emulator (test R² {emulator:.3f}) does not beat a ridge "
-                             f"regression on all features ({ridge:.3f}); the latent models rest on it, so widen its "
-                             "search (models.space.emulator, models.search.n_candidates) before reading them.")
+    for system, target, emulator, ridge in emulator_and_ridge(table):
+        if emulator < UNRELATED_R2:
+            notes.append(f"Warning: {system}/{target}: the emulator's test R² is {emulator:.3f}: the targets "
+                         "hardly depend on the features. Check that each spectrum is paired with its structure (an "
+                         "npy or csv array's rows must follow the structures' order).")
+        elif emulator <= ridge:
+            notes.append(f"Warning: {system}/{target}: the emulator (test R² {emulator:.3f}) does not beat a ridge "
+                         f"regression on all features ({ridge:.3f}); the latent models rest on it, so widen its "
+                         "search (models.space.emulator, models.search.n_candidates) before reading them.")
     return notes
 
 

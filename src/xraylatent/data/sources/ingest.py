@@ -161,7 +161,7 @@ def spectra_on_grid(kind: str, spec: Mapping, sample_ids: list[str]) -> tuple[np
     spectra = spectra if ids is None else [spectra[k] for k in pair(sample_ids, ids, what)]
     for s in spectra:
         check_spectrum(s, spec.get("negative_tolerance", 0.01))
-    spectra = [_normalized(s, spec.get("normalize")) for s in spectra]  # on its own axis, before the grid
+    spectra = [normalized(s, spec.get("normalize")) for s in spectra]  # on its own axis, before the grid
     if "grid" in spec:
         grid = energy_grid(**spec["grid"])
         return grid, np.array([_interpolate(s, grid) for s in spectra])
@@ -182,7 +182,7 @@ def _interpolate(s: Spectrum, grid: np.ndarray) -> np.ndarray:
         raise IngestError(str(err)) from err
 
 
-def _normalized(s: Spectrum, normalize: str | Mapping | None) -> Spectrum:
+def normalized(s: Spectrum, normalize: str | Mapping | None) -> Spectrum:
     """``s`` normalised as ``normalize`` says (a method name, or {method, options}; absent: none), on its own
     energy axis (:mod:`xraylatent.spectra_normalization`); a spectrum that cannot be normalised names its file."""
     try:
