@@ -1,7 +1,9 @@
 """Chunked spectra of a physics data set: the structures of one chunk, and the chunks gathered into raw.nc.
 
-Spectra are computed in ``n_chunks`` independent jobs over consecutive runs of structures; gathering drops
-(and reports) the structures whose SCF did not converge, so raw.nc holds finite spectra only.
+Spectra are computed in ``n_chunks`` independent jobs, chunk i taking every n_chunks-th structure from the
+i-th on, so that each chunk holds a share of every pressure (high-pressure clusters cost several times more)
+and the jobs end together; gathering restores the structures' order and drops (and reports) those whose SCF
+did not converge, so raw.nc holds finite spectra only.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def chunk_of(structures: xr.Dataset, index: int, n_chunks: int) -> xr.Dataset:
-    """The structures of chunk ``index`` of ``n_chunks`` (consecutive, sizes differing by at most one)."""
+    """The structures of chunk ``index`` of ``n_chunks``: every ``n_chunks``-th from the ``index``-th on."""
     if not 0 <= index < n_chunks:
         raise ValueError(f"chunk index {index} outside 0..{n_chunks - 1}")
-    return structures.isel(sample=np.array_split(np.arange(structures.sizes["sample"]), n_chunks)[index])
+    return structures.isel(sample=np.arange(index, structures.sizes["sample"], n_chunks))
 
 
 def compute_chunk(structures: xr.Dataset, index: int, n_chunks: int,
@@ -34,10 +36,12 @@ def compute_chunk(structures: xr.Dataset, index: int, n_chunks: int,
 
 
 def gather_chunks(chunks: list[xr.Dataset]) -> tuple[xr.Dataset, list]:
-    """All chunks as one raw data set without the unconverged structures (renumbered ``sample``), and the
-    sample ids of those dropped; attrs are the first chunk's plus ``n_unconverged``."""
+    """All chunks as one raw data set in the structures' order (by ``sample_id``) without the unconverged
+    structures (renumbered ``sample``), and the sample ids of those dropped; attrs are the first chunk's plus
+    ``n_unconverged``."""
     raw = xr.concat(chunks, dim="sample", data_vars="minimal", coords="minimal", compat="equals",
                     combine_attrs="override")
+    raw = raw.isel(sample=np.argsort(raw["sample_id"].values, kind="stable"))
     failed = ~raw["converged"].values
     dropped = raw["sample_id"].values[failed].tolist()
     raw = raw.isel(sample=~failed)
