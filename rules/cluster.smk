@@ -11,6 +11,8 @@ localrules:
     targets,
     prepare,
     plot_data,
+    geo2_md_structures,
+    plot_md,
     gather_selection,
     r2_table,
     isosurfaces,

@@ -5,11 +5,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from xraylatent.config import validate_config
-from xraylatent.data.sources import SYNTHETIC_GENERATORS
+from xraylatent.data.sources import SYNTHETIC_GENERATORS, geo2_md
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.models.names import SEARCHED_PATTERN, model_names, parse_model
 
-validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml", checks=(geo2_md.config_errors,))
 
 DATASETS = sorted(config["datasets"])
 
@@ -47,7 +47,7 @@ wildcard_constraints:
 
 def data_outputs():
     """Prepared data and data figures of every data set."""
-    outputs = [f"results/figures/{d}_spectra.png" for d in DATASETS]
+    outputs = [f"results/figures/{d}_spectra.png" for d in DATASETS] + md_figures()
     for d in DATASETS:
         outputs += [f"results/{d}/{t}/prepared.nc" for t in targets_of(d)]
     return outputs
@@ -98,9 +98,15 @@ def all_outputs():
     return data_outputs() + ["results/tables/r2.md", "results/figures/r2_families.png"] + interpret_outputs()
 
 
+def md_figures():
+    """The MD structure figure of every data set made by molecular dynamics of GeO2."""
+    return [f"results/figures/{d}_md.png" for d in datasets_from(["geo2_md"])]
+
+
 # Physics data sets (rules/physics.smk): structures → spectra in chunks → raw.nc.
 # One-thread CPU seconds per structure, measured; a chunk job asks for twice its expected time.
-SECONDS_PER_STRUCTURE = {"h2o_md": 0.7, "cheap": 3.5, "reference": 11.0}
+SECONDS_PER_STRUCTURE = {"h2o_md": 0.7, "fast": 1.8, "cheap": 3.5, "reference": 11.0}
+MD_SECONDS_PER_ATOM_STEP = 6e-6  # LAMMPS, PPPM 1e-4, one thread (docs/physics.md)
 
 
 def source_config(wildcards):
@@ -118,9 +124,27 @@ def spectra_runtime(wildcards):
     source = source_config(wildcards)
     if source["generator"] == "h2o_md":
         n, cost = source["md"]["n_trajectories"] * source["md"]["snapshots_per_trajectory"], "h2o_md"
+    elif source["generator"] == "geo2_md":
+        per_snapshot = source["clusters"]["per_snapshot"] or source["md"]["n_germanium"]
+        n = source["clusters"]["total"] or len(source["pressures"]) * source["md"]["protocol"]["snapshots"] * per_snapshot
+        cost = source["spectra"]["setting"]
     else:
         n, cost = len(source["pressures"]) * source["per_pressure"], source["spectra"]["setting"]
     return max(10, int(2 * SECONDS_PER_STRUCTURE[cost] * n / source["spectra"]["n_chunks"] / 60) + 1)
+
+
+def md_cells(wildcards):
+    """The MD cell files of a GeO2 MD data set, one per pressure, in the order of its pressures."""
+    return [f"results/{wildcards.dataset}/md/pressure_{i}.nc" for i in range(len(source_config(wildcards)["pressures"]))]
+
+
+def md_runtime(wildcards):
+    """Minutes for one MD job: twice the expected CPU time of its steps, at least 10."""
+    md = source_config(wildcards)["md"]
+    p = md["protocol"]
+    picoseconds = (p["melt_ps"] + p["quench_ps"] + p["equilibrate_ps"] + p["snapshots"] * p["snapshot_interval_ps"])
+    steps = picoseconds * 1000.0 / p["timestep_fs"]
+    return max(10, int(2 * MD_SECONDS_PER_ATOM_STEP * 3 * md["n_germanium"] * steps / 60) + 1)
 
 
 # Interpretation stage (rules/interpret.smk).

@@ -130,8 +130,8 @@ def test_feature_count_is_what_the_featurizer_gives(featurizer, count):
 
 
 def test_feature_count_of_the_coulomb_slots():
-    featurizer = _config()["datasets"]["geo2"]["featurizer"]  # Ge centre, 6 O and 4 Ge slots
-    assert feature_count(featurizer) == 11 * 10 // 2
+    featurizer = _config()["datasets"]["geo2"]["featurizer"]  # Ge centre, 8 O and 4 Ge slots
+    assert feature_count(featurizer) == 13 * 12 // 2
 
 
 def test_an_own_config_plans_only_its_own_data_set(tmp_path):

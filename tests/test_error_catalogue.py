@@ -28,6 +28,7 @@ from test_prepare import features_and_targets
 
 from xraylatent.config import ConfigError, validate_config
 from xraylatent.data.prepare import prepare
+from xraylatent.data.sources import geo2_md
 from xraylatent.data.sources.ingest import ingest
 from xraylatent.data.sources.readers import IngestError
 from xraylatent.models.eca import ECA
@@ -65,7 +66,7 @@ def bad_config(change):
     def case(tmp_path):
         config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
         change(config)
-        return validate_config(config, SCHEMA)
+        return validate_config(config, SCHEMA, checks=(geo2_md.config_errors,))
     return case
 
 
@@ -79,6 +80,10 @@ def kbeta_windows(config):
 
 def models(config):
     return config["models"]
+
+
+def potential(config):
+    return dataset(config, "geo2")["source"]["md"]["potential"]
 
 
 CONFIG_CASES = {
@@ -96,6 +101,9 @@ CONFIG_CASES = {
     "config-unknown-featurizer": lambda c: dataset(c)["featurizer"].update(name="soap"),
     "config-measured-unknown-target":
         lambda c: dataset(c).update(measured={"run3": {"target": "xrd", "path": "a.txt"}}),
+    "config-potential-collapses": lambda c: potential(c)["pairs"]["O-O"].update(D=0.0),
+    "config-potential-charged-cell": lambda c: potential(c)["charges"].update(O=-1.0),
+    "config-potential-missing-pair": lambda c: potential(c)["pairs"].pop("O-O"),
 }
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from xraylatent.data.features import coulomb_matrix
-from xraylatent.data.sources import geo2_clusters, geo2_spectra, h2o_md, h2o_spectra
+from xraylatent.data.sources import chunks, geo2_clusters, geo2_spectra, h2o_md, h2o_spectra
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -160,3 +161,37 @@ def test_kbeta_lines_lie_on_the_grid_and_are_reproducible(kbeta):
     assert np.all(by_line[:, :, [0, -1]] < 1e-3 * by_line.max())  # both lines inside the grid
     again = geo2_spectra.kbeta_lines(_ideal(4, 1.70), geo2_clusters.ClusterModel().numbers)
     assert again.intensities[again.classes == geo2_spectra.KBETA_PP].sum() == kbeta["intensity"][0, 0]
+
+
+def test_fast_setting_keeps_the_trends_of_cheap(kbeta):
+    """O in 3-21G (setting fast): the same trends as cheap: I''/I2 about 15 % lower throughout (a scale the
+    z-scored targets drop), its changes between structures within 10 %; the Kβ''–Kβ2 separation about 0.5 eV
+    wider, its changes between structures within 0.15 eV."""
+    positions = np.array([_ideal(4, 1.70), _ideal(4, 1.86), _ideal(6, 1.88)])
+    fast = geo2_spectra.spectra_chunk(positions, geo2_clusters.ClusterModel().numbers, setting="fast")
+    assert fast["converged"].all()
+    ratio = (fast["intensity"].sel(line="kbeta_pp") / fast["intensity"].sel(line="kbeta2")).values
+    cheap_ratio = (kbeta["intensity"].sel(line="kbeta_pp") / kbeta["intensity"].sel(line="kbeta2")).values
+    assert ratio[0] > ratio[1]
+    np.testing.assert_allclose(ratio / ratio[0], cheap_ratio / cheap_ratio[0], rtol=0.1)
+    separation = fast["centroid"].diff("line").values[:, 0]
+    cheap_separation = kbeta["centroid"].diff("line").values[:, 0]
+    assert np.all(np.abs(separation - cheap_separation - 0.5) < 0.2)
+    np.testing.assert_allclose(separation - separation[0], cheap_separation - cheap_separation[0], atol=0.15)
+    energy = fast["energy_kbeta"].values
+    widths = [_width(energy, s) for s in fast["kbeta_by_line"].sel(line="kbeta2").values]
+    assert widths[2] > widths[1]
+
+
+def test_chunks_interleave_the_structures_and_gathering_restores_their_order():
+    """Chunk i holds every n-th structure from the i-th (each chunk a share of every pressure, so the costly
+    high-pressure clusters do not all land in the last job); gathering puts them back in order."""
+    structures = xr.Dataset({"pressure": ("sample", np.repeat([0.0, 60.0, 120.0], 4)),
+                             "sample_id": ("sample", np.arange(12))})
+    parts = [chunks.chunk_of(structures, i, 3) for i in range(3)]
+    np.testing.assert_array_equal(parts[1]["sample_id"], [1, 4, 7, 10])
+    assert all(set(part["pressure"].values) == {0.0, 60.0, 120.0} for part in parts)
+    converged = [part.assign(converged=("sample", part["sample_id"].values != 4)) for part in parts]
+    raw, dropped = chunks.gather_chunks(converged[::-1])
+    np.testing.assert_array_equal(raw["sample_id"], [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11])
+    assert dropped == [4] and raw.attrs["n_unconverged"] == 1

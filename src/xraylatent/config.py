@@ -36,19 +36,22 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return path or "(top level)"
 
 
-def validate_config(config: Mapping, schema_path) -> dict:
+def validate_config(config: Mapping, schema_path, checks: tuple = ()) -> dict:
     """Validate ``config`` in place against the YAML schema at ``schema_path`` and fill defaults.
 
     Raises :class:`ConfigError` listing every offending key as a dotted path, e.g.
     ``datasets.h2o.split.seed: 'abc' is not of type 'integer'``. Once the schema holds, the checks between
-    keys that a schema cannot express (:func:`cross_field_errors`) run and are reported the same way.
+    keys that a schema cannot express (:func:`cross_field_errors`) run and are reported the same way, then each
+    of ``checks``: functions of the valid config giving (dotted key, message) pairs, from the stages that own
+    what they check (e.g. ``geo2_md.config_errors``, a potential that cannot run).
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     lines = [f"  {_key_path(e)}: {e.message}" for e in errors]
     if not lines:  # the checks between keys read keys the schema guarantees, so they run on a valid config only
-        lines = [f"  {key}: {message}" for key, message in cross_field_errors(config)]
+        found = cross_field_errors(config) + [error for check in checks for error in check(config)]
+        lines = [f"  {key}: {message}" for key, message in found]
     if lines:
         raise ConfigError("invalid config (schema " + str(schema_path) + "):\n" + "\n".join(lines))
     return config
@@ -99,7 +102,7 @@ def source_grids(source: Mapping) -> dict[str, Mapping]:
     spectra = source.get("spectra", {})
     if source["generator"] == "ingest":
         return {kind: spec["grid"] for kind, spec in spectra.items() if "grid" in spec}
-    if source["generator"] == "geo2_clusters":  # its one spectrum kind, Ge Kβ, on spectra.grid
+    if source["generator"] in ("geo2_clusters", "geo2_md"):  # their one spectrum kind, Ge Kβ, on spectra.grid
         return {"kbeta": spectra["grid"]}
     return dict(spectra.get("grids", {}))
 
