@@ -102,7 +102,7 @@ def run_melt_quench(potential: PairPotential, composition: Mapping[str, int], pr
     symbols = tuple(el for el in potential.elements for _ in range(composition.get(el, 0)))
     mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols)
     edge = (mass / protocol.start_density * AMU_PER_A3_IN_G_PER_CM3) ** (1.0 / 3.0)
-    # LAMMPS draws from its own generator seeded here: one positive seed per stage, from the run's seed.
+    # LAMMPS draws from its own generators: one positive seed per element placed and one for the velocities.
     seeds = np.random.SeedSequence(seed).generate_state(len(potential.elements) + 1) % 900_000_000 + 1
     start = time.process_time()
     with tempfile.TemporaryDirectory(prefix="xraylatent-md-") as scratch:
