@@ -141,9 +141,8 @@ def md_cells(wildcards):
 def md_runtime(wildcards):
     """Minutes for one MD job: twice the expected CPU time of its steps, at least 10."""
     md = source_config(wildcards)["md"]
-    p = md["protocol"]
-    picoseconds = (p["melt_ps"] + p["quench_ps"] + p["equilibrate_ps"] + p["snapshots"] * p["snapshot_interval_ps"])
-    steps = picoseconds * 1000.0 / p["timestep_fs"]
+    protocol = geo2_md.MeltQuench(**md["protocol"])
+    steps = protocol.steps(protocol.total_ps)
     return max(10, int(2 * MD_SECONDS_PER_ATOM_STEP * 3 * md["n_germanium"] * steps / 60) + 1)
 
 

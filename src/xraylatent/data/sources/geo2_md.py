@@ -59,8 +59,9 @@ def config_errors(config: Mapping) -> list[tuple[str, str]]:
 
 
 def simulate_pressure(potential: Mapping, pressure: float, n_germanium: int = 72, protocol: Mapping | None = None,
-                      seed: int = 0, first_shell_cutoff: float = 2.4) -> xr.Dataset:
-    """The cell file of one pressure (GPa): snapshots, trace, RDFs and structure summary in attrs."""
+                      seed: int | Sequence[int] = 0, first_shell_cutoff: float = 2.4) -> xr.Dataset:
+    """The cell file of one pressure (GPa): snapshots, trace, RDFs and structure summary in attrs. ``seed`` is
+    anything ``numpy.random.SeedSequence`` takes (the workflow passes [seed, pressure index])."""
     pair_potential = PairPotential.from_config(potential)
     settings = MeltQuench(**(protocol or {}))
     log.info("GeO2 at %.1f GPa: %d atoms, %s; potential: %s", pressure, 3 * n_germanium, settings,

@@ -59,6 +59,11 @@ class MeltQuench:
     table_inner: float = 0.8
     track_fs: float = 20.0
 
+    @property
+    def total_ps(self) -> float:
+        """Simulated time of the whole run (ps)."""
+        return self.melt_ps + self.quench_ps + self.equilibrate_ps + self.snapshots * self.snapshot_interval_ps
+
     def steps(self, picoseconds: float) -> int:
         return max(1, int(round(picoseconds * 1000.0 / self.timestep_fs)))
 
@@ -96,7 +101,7 @@ def load_lammps():
 
 
 def run_melt_quench(potential: PairPotential, composition: Mapping[str, int], pressure: float,
-                    protocol: MeltQuench = MeltQuench(), seed: int = 0, trace_every: int = 100) -> MDRun:
+                    protocol: MeltQuench = MeltQuench(), seed=0, trace_every: int = 100) -> MDRun:
     """One melt–quench–compress run of ``composition`` (e.g. {"Ge": 72, "O": 144}) at ``pressure`` GPa."""
     potential.check(composition)
     symbols = tuple(el for el in potential.elements for _ in range(composition.get(el, 0)))
