@@ -70,3 +70,18 @@ def test_a_native_grid_keeps_the_datas_own_non_uniform_energies():
     np.testing.assert_array_equal(targets["channel"].values, energy)
     np.testing.assert_array_equal(targets["Y"].values, spectra)
     assert targets["channel"].attrs["units"] == "eV"
+
+
+def test_moment_targets_take_the_configured_broadening():
+    """Broadening a Gaussian line of σ0 by a Gaussian of σ_b gives moments of a line of √(σ0² + σ_b²)."""
+    energy = np.linspace(10890.0, 10930.0, 401)
+    to_sigma = 1 / (2 * np.sqrt(2 * np.log(2)))
+    raw = xr.Dataset({"spectrum_kbeta": (("sample", "energy_kbeta"), gaussian(energy, 10910.0, 1.0)[None])},
+                     coords={"energy_kbeta": energy, "sample": [0]})
+    windows = {"line": [10895.0, 10925.0]}
+    sharp = build_targets(raw, type="moments", kind="kbeta", windows=windows)
+    broad = build_targets(raw, type="moments", kind="kbeta", windows=windows, broadening_fwhm=2.3)
+    assert sharp["Y"].sel(channel="line_std").item() == pytest.approx(1.0 * to_sigma, rel=0.01)
+    assert broad["Y"].sel(channel="line_std").item() == pytest.approx(np.hypot(1.0, 2.3) * to_sigma, rel=0.01)
+    assert broad["Y"].sel(channel="line_mean").item() == pytest.approx(10910.0, abs=1e-6)
+    assert broad.attrs["broadening_fwhm_ev"] == 2.3 and sharp.attrs["broadening_fwhm_ev"] == 0.0

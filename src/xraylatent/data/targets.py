@@ -47,15 +47,16 @@ def line_moments(energy, spectra, windows: dict) -> tuple[np.ndarray, list[str],
 def build_targets(raw: xr.Dataset, type: str, kind: str, **options) -> xr.Dataset:
     """The ``targets/{target}.nc`` layout, ``Y(sample, channel)``, from spectrum kind ``kind`` of ``raw``.
 
-    ``type`` is ``spectrum`` (options ``grid`` {start, stop, step} or ``"native"``, and ``broadening_fwhm``) or
-    ``moments`` (option ``windows`` {line: [low, high]}), as in the config schema.
+    ``type`` is ``spectrum`` (options ``grid`` {start, stop, step} or ``"native"``) or ``moments`` (option
+    ``windows`` {line: [low, high]}), as in the config schema. Both take ``broadening_fwhm``: a Gaussian
+    convolution of the raw spectra first (a core-hole lifetime, an instrument), kept in the attrs.
     """
     if f"spectrum_{kind}" not in raw:
         raise ValueError(f"raw data have no spectrum kind '{kind}' (variable spectrum_{kind})")
     energy = raw[f"energy_{kind}"].values
     spectra = raw[f"spectrum_{kind}"].values
+    fwhm = options.get("broadening_fwhm", 0.0)
     if type == "spectrum":
-        fwhm = options.get("broadening_fwhm", 0.0)
         if options["grid"] == "native":  # the data's own energies, however spaced: no interpolation
             grid, values = energy, broaden(energy, spectra, fwhm)
         else:
@@ -65,7 +66,7 @@ def build_targets(raw: xr.Dataset, type: str, kind: str, **options) -> xr.Datase
         units = raw[f"spectrum_{kind}"].attrs.get("units", "arb. units")
         channel_units = np.full(len(grid), units)
     elif type == "moments":
-        values, names, channel_units = line_moments(energy, spectra, options["windows"])
+        values, names, channel_units = line_moments(energy, broaden(energy, spectra, fwhm), options["windows"])
         channel = xr.DataArray(names, dims="channel")
         units = "per channel (channel_units)"
     else:
@@ -74,5 +75,5 @@ def build_targets(raw: xr.Dataset, type: str, kind: str, **options) -> xr.Datase
         {"Y": (("sample", "channel"), values, {"units": units}),
          "channel_units": (("channel",), np.asarray(channel_units))},
         coords={"sample": raw["sample"], "channel": channel},
-        attrs={"target_type": type, "spectrum_kind": kind},
+        attrs={"target_type": type, "spectrum_kind": kind, "broadening_fwhm_ev": fwhm},
     )
