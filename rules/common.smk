@@ -74,6 +74,12 @@ def model_summaries(wildcards=None):
     return [f"results/{d}/{t}/models/{m}.nc" for d, t, m in fitted_models()]
 
 
+def search_space(wildcards):
+    """The search space of the job's family: the data set's own (datasets.<name>.space) where it names one."""
+    family = family_of(wildcards.model)
+    return config["datasets"][wildcards.dataset].get("space", {}).get(family, MODELS["space"][family])
+
+
 SEARCHED_MODELS = [m for m in MODEL_NAMES if family_of(m) != "eca"]
 ECA_DIMS = MODELS["latent_dims"] if "eca" in MODELS["families"] else []
 

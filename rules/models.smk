@@ -9,7 +9,7 @@ rule select_chunk:
     output:
         "results/{dataset}/{target}/selection/{model}/chunk_{chunk}.nc",
     params:
-        space=lambda w: config["models"]["space"][family_of(w.model)],
+        space=search_space,
         training=TRAINING,
         search=config["models"]["search"],
     wildcard_constraints:

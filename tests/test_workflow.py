@@ -103,6 +103,19 @@ def test_changed_split_seed_reruns_prepare_only(finished_run, tmp_path):
     assert planned.count("prepare") == 1 and planned.count("fit_eca") == 1  # only the changed data set
 
 
+def test_a_data_sets_own_search_space_reruns_only_its_searches(finished_run, tmp_path):
+    workdir, config, _, _ = finished_run
+    changed = tmp_path / "own_space.yaml"
+    split = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\nmodels:"
+    own = ("    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n"
+           "    space: {ednn: {depth: [1], width: [4, 8], learning_rate: [0.01], l2: [0.001]}}\nmodels:")
+    assert split in config.read_text()  # geo2_tiny is the last data set
+    changed.write_text(config.read_text().replace(split, own))
+    planned = snakemake(workdir, changed, dryrun=True)
+    geo2_ednn_jobs = ["select_chunk"] * 2 + ["gather_selection", "fit_model", "seed_spread"]
+    assert planned == sorted(["all", "r2_table"] + geo2_ednn_jobs)
+
+
 def test_changed_search_space_reruns_only_that_family(finished_run, tmp_path):
     workdir, config, _, _ = finished_run
     changed = tmp_path / "changed.yaml"
