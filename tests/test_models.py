@@ -215,3 +215,24 @@ def test_too_few_rows_for_a_validation_split_is_a_named_error(one_d):
     with pytest.raises(ValueError, match="validation_fraction=0.5 must be in \\[0, 1\\) and leave training and "
                                          "validation rows among 1 samples"):
         Emulator((8,), **dict(TINY, validation_fraction=0.5)).fit(X[:1], Y[:1])
+
+
+def test_refits_train_with_the_configured_compile_and_tf32(one_d, monkeypatch):
+    """The search's step settings reach the winner's refit too: make_estimator → estimator → trainer."""
+    from xraylatent.engine.settings import TrainSettings
+    from xraylatent.models import estimators
+    from xraylatent.models.factory import make_estimator
+
+    seen = {}
+
+    def spy(*args, **options):
+        seen.update(options)
+        raise RuntimeError("stop after the call")
+
+    monkeypatch.setattr(estimators, "train_stack", spy)
+    settings = TrainSettings(max_epochs=3, device="cpu", compile=True, tf32=True)
+    model = make_estimator("nnca", 1, {"depth": 1, "width": 8, "learning_rate": 0.01, "l2": 0.0}, settings)
+    assert model.get_params()["compile"] is True and model.get_params()["tf32"] is True
+    with pytest.raises(RuntimeError, match="stop after the call"):
+        model.fit(*one_d[:2])
+    assert seen["compile"] is True and seen["tf32"] is True

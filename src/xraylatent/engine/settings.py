@@ -43,4 +43,5 @@ class TrainSettings:
     def estimator_params(self) -> dict:
         """Constructor keywords of the estimators (scikit-learn names: the seed is ``random_state``)."""
         return dict(batch_size=self.batch_size, max_epochs=self.max_epochs, patience=self.patience,
-                    validation_fraction=self.validation_fraction, random_state=self.seed, device=self.device)
+                    validation_fraction=self.validation_fraction, random_state=self.seed, device=self.device,
+                    compile=self.compile, tf32=self.tf32)

@@ -32,6 +32,8 @@ TRAINING_CONSTRAINTS = {
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "random_state": ["random_state"],
     "device": [str, torch.device],
+    "compile": ["boolean"],
+    "tf32": ["boolean"],
 }
 LAYERS = ["array-like"]  # a sequence of positive layer widths; checked by _check_layers
 N_COMPONENTS = [Interval(Integral, 1, None, closed="left")]
@@ -72,7 +74,7 @@ class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(TRAINING_CONSTRAINTS)
 
     def _set_training(self, learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
-                      device) -> None:
+                      device, compile, tf32) -> None:
         """Store the training parameters every estimator's ``__init__`` takes (unchanged, under the argument
         names, as scikit-learn's ``get_params`` expects)."""
         self.learning_rate = learning_rate
@@ -83,11 +85,13 @@ class _NetEstimator(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.device = device
+        self.compile = compile
+        self.tf32 = tf32
 
     def _settings(self) -> TrainSettings:
         return TrainSettings(batch_size=self.batch_size, max_epochs=self.max_epochs, patience=self.patience,
                              validation_fraction=self.validation_fraction, seed=seed_of(self.random_state),
-                             device=self.device)
+                             device=self.device, compile=self.compile, tf32=self.tf32)
 
     def _check_hyperparameters(self, n_features: int) -> None:
         """Checks beyond ``_parameter_constraints``: layer widths, and what must fit the data's shape."""
@@ -210,10 +214,10 @@ class Emulator(_NetEstimator):
     _parameter_constraints = {**TRAINING_CONSTRAINTS, "hidden_layers": LAYERS}
 
     def __init__(self, hidden_layers=(64, 64), *, learning_rate=1e-3, l2=1e-5, batch_size=64, max_epochs=500,
-                 patience=20, validation_fraction=0.1, random_state=0, device="auto"):
+                 patience=20, validation_fraction=0.1, random_state=0, device="auto", compile=False, tf32=False):
         self.hidden_layers = hidden_layers
         self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
-                           device)
+                           device, compile, tf32)
 
     def _check_hyperparameters(self, n_features):
         _check_layers("hidden_layers", self.hidden_layers)
@@ -257,12 +261,12 @@ class EDNN(_LatentEstimator):
 
     def __init__(self, n_components=1, encoder_layers=(64,), decoder_layers=(64,), *, learning_rate=1e-3,
                  l2=1e-5, batch_size=64, max_epochs=500, patience=20, validation_fraction=0.1, random_state=0,
-                 device="auto"):
+                 device="auto", compile=False, tf32=False):
         self.n_components = n_components
         self.encoder_layers = encoder_layers
         self.decoder_layers = decoder_layers
         self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
-                           device)
+                           device, compile, tf32)
 
     def _check_hyperparameters(self, n_features):
         super()._check_hyperparameters(n_features)
@@ -283,11 +287,12 @@ class NNCA(_LatentEstimator):
     _parameter_constraints = {**TRAINING_CONSTRAINTS, "n_components": N_COMPONENTS, "decoder_layers": LAYERS}
 
     def __init__(self, n_components=1, decoder_layers=(64, 64), *, learning_rate=1e-3, l2=1e-5, batch_size=64,
-                 max_epochs=500, patience=20, validation_fraction=0.1, random_state=0, device="auto"):
+                 max_epochs=500, patience=20, validation_fraction=0.1, random_state=0, device="auto",
+                 compile=False, tf32=False):
         self.n_components = n_components
         self.decoder_layers = decoder_layers
         self._set_training(learning_rate, l2, batch_size, max_epochs, patience, validation_fraction, random_state,
-                           device)
+                           device, compile, tf32)
 
     def _check_hyperparameters(self, n_features):
         super()._check_hyperparameters(n_features)
