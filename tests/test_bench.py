@@ -59,3 +59,19 @@ def test_autograd_step_equals_the_trainers_step():
 def test_flops_of_an_epoch():
     # 10 rows through 3→4→2: forward 2·(12 + 8) per row, backward twice that.
     assert bench.flops_per_epoch(10, [3, 4, 2]) == 3 * 2 * 10 * 20
+
+
+def test_targets_are_issue_15s():
+    """12× on the narrow fit and 20× on the whole search met issue 5's targets (7×, 10×), not issue 15's (15×, 25×)."""
+    def case(problem, speedup):
+        return {"problem": problem, "fits_per_second": {"torch_stacked_float32": speedup, "sklearn_float64": 1.0},
+                "mean_cv_r2": {"torch_stacked_float32": 0.5, "sklearn_float64": 0.5},
+                "gflops": {"torch_stacked_float32": 75.0}}
+
+    def report(narrow, wide, search):
+        return {"throughput": [case("narrow", narrow), case("wide", wide)], "gemm_peak_gflops": 100.0,
+                "search": {"seconds": {"sklearn_gridsearchcv": search, "torch_stacked_halving": 1.0},
+                           "winner_cv_r2": {"sklearn_gridsearchcv": 0.5, "torch_stacked_halving": 0.5}}}
+
+    assert [met for _, met in bench.targets(report(12.0, 4.0, 20.0))] == [False, False, True, False]
+    assert all(met for _, met in bench.targets(report(15.0, 5.0, 25.0)))

@@ -338,7 +338,8 @@ def to_markdown(report: dict) -> str:
     lines += ["", "Factors (narrow problem, per fit): float32 + framework "
               f"{narrow['torch_single_float32'] / narrow['sklearn_float64']:.1f}×, batching "
               f"{narrow['torch_stacked_float32'] / narrow['torch_single_float32']:.1f}×; pruning (halving) "
-              f"{plain / halving:.1f}× on the whole search.", "", "## Targets (issue 5)", ""]
+              f"{plain / halving:.1f}× on the whole search.", "",
+              "## Targets (issue 15; issue 5 asked for 7×, 2×, 70 % and 10×)", ""]
     lines += [f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in targets(report)]
     p = report["profile_widest"]
     lines += ["", "## Where the widest run's time goes (torch.profiler, 3 epochs, stacked)", "",
@@ -411,7 +412,7 @@ def targets(report: dict) -> list[tuple[str, bool]]:
     narrow, wide = report["throughput"]
     s = report["search"]
     out = []
-    for case, factor in ((narrow, 7.0), (wide, 2.0)):
+    for case, factor in ((narrow, 15.0), (wide, 5.0)):
         speedup = case["fits_per_second"]["torch_stacked_float32"] / case["fits_per_second"]["sklearn_float64"]
         quality = case["mean_cv_r2"]["torch_stacked_float32"] - case["mean_cv_r2"]["sklearn_float64"]
         out.append((f"{case['problem']} per-fit throughput {speedup:.1f}× scikit-learn (target ≥ {factor:.0f}×), "
@@ -420,8 +421,8 @@ def targets(report: dict) -> list[tuple[str, bool]]:
     out.append((f"widest candidates at {100 * share:.0f} % of the float32 GEMM peak (target ≥ 70 %)", share >= 0.7))
     speedup = s["seconds"]["sklearn_gridsearchcv"] / s["seconds"]["torch_stacked_halving"]
     quality = s["winner_cv_r2"]["torch_stacked_halving"] - s["winner_cv_r2"]["sklearn_gridsearchcv"]
-    out.append((f"whole search {speedup:.1f}× GridSearchCV (target ≥ 10×), winner's CV R² {quality:+.3f} against "
-                "scikit-learn's winner", speedup >= 10 and quality >= -0.01))
+    out.append((f"whole search {speedup:.1f}× GridSearchCV (target ≥ 25×), winner's CV R² {quality:+.3f} against "
+                "scikit-learn's winner", speedup >= 25 and quality >= -0.01))
     return out
 
 
