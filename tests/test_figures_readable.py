@@ -169,9 +169,14 @@ def group_reconstruction() -> xr.Dataset:
 
 
 def test_ednn_distances_get_their_own_panels_and_the_legend_sits_outside(tmp_path):
-    fig = distances_vs_group({1: group_reconstruction(), 2: group_reconstruction()}, "GeO2")
+    recons = {1: group_reconstruction(), 2: group_reconstruction()}
+    for k, worst in ((1, 661.0), (2, 9060.0)):
+        recons[k]["condition_number"] = ("layer", [3.0, worst, 1.0])
+    fig = distances_vs_group(recons, "GeO2")
     stable, unstable = fig.axes[:2], fig.axes[2:]
     assert len(unstable) == 2 and all("Leaky-ReLU EDNN" in ax.get_title() for ax in unstable)
+    # why those panels are off: the worst-conditioned encoder layer at each k
+    assert all("condition number k=1 661, k=2 9.06e+03" in ax.get_title() for ax in unstable)
     for ax in stable:
         assert not any("EDNN" in line.get_label() for line in ax.lines)
         low, high = ax.get_ylim()

@@ -146,6 +146,12 @@ def _distance_panel(ax, recons: dict[int, xr.Dataset], models: list[str], elemen
     return np.concatenate(drawn)
 
 
+def _conditioning(recons: dict[int, xr.Dataset]) -> str:
+    """The largest encoder condition number at each k, which says how far an inverted encoder can be trusted."""
+    worst = [f"k={k} {float(ds['condition_number'].max()):.3g}" for k, ds in recons.items() if "condition_number" in ds]
+    return "condition number " + ", ".join(worst) if worst else ""
+
+
 @READABLE
 def distances_vs_group(recons: dict[int, xr.Dataset], title: str = ""):
     """Reconstructed mean centre–neighbour distance per element (columns) against the group label (pressure),
@@ -161,7 +167,8 @@ def distances_vs_group(recons: dict[int, xr.Dataset], title: str = ""):
         for ax, element in zip(axes[r], elements):
             drawn = _distance_panel(ax, recons, models, element)
             known = first["distance_true"].sel(element=element).values
-            ax.set(title=f"mean {first.attrs['center']}–{element}" + (f": {model_label(models[0])}" if own else ""),
+            ax.set(title=f"mean {first.attrs['center']}–{element}"
+                   + (f": {model_label(models[0])}\n{_conditioning(recons)}" if own else ""),
                    xlabel=axis_label(group, first["group"].attrs.get("units")), ylabel=axis_label("distance", units),
                    ylim=_padded(drawn[np.isfinite(drawn)], 0.1) if own else _padded(known, 1.0))
     fig.suptitle(title)
