@@ -54,19 +54,19 @@ def build_targets(raw: xr.Dataset, type: str, kind: str, **options) -> xr.Datase
     if f"spectrum_{kind}" not in raw:
         raise ValueError(f"raw data have no spectrum kind '{kind}' (variable spectrum_{kind})")
     energy = raw[f"energy_{kind}"].values
-    spectra = raw[f"spectrum_{kind}"].values
     fwhm = options.get("broadening_fwhm", 0.0)
+    spectra = broaden(energy, raw[f"spectrum_{kind}"].values, fwhm)
     if type == "spectrum":
         if options["grid"] == "native":  # the data's own energies, however spaced: no interpolation
-            grid, values = energy, broaden(energy, spectra, fwhm)
+            grid, values = energy, spectra
         else:
             grid = energy_grid(**options["grid"])
-            values = spectrum_on_grid(energy, spectra, grid, fwhm, f"spectrum_{kind}")
+            values = spectrum_on_grid(energy, spectra, grid, name=f"spectrum_{kind}")
         channel = xr.DataArray(grid, dims="channel", attrs={"units": "eV"})
         units = raw[f"spectrum_{kind}"].attrs.get("units", "arb. units")
         channel_units = np.full(len(grid), units)
     elif type == "moments":
-        values, names, channel_units = line_moments(energy, broaden(energy, spectra, fwhm), options["windows"])
+        values, names, channel_units = line_moments(energy, spectra, options["windows"])
         channel = xr.DataArray(names, dims="channel")
         units = "per channel (channel_units)"
     else:
