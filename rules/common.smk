@@ -80,6 +80,11 @@ def search_space(wildcards):
     return config["datasets"][wildcards.dataset].get("space", {}).get(family, MODELS["space"][family])
 
 
+def search_settings(dataset):
+    """The search budget of a data set: its own (datasets.<name>.search) where it names one, else models.search."""
+    return config["datasets"][dataset].get("search", MODELS["search"])
+
+
 SEARCHED_MODELS = [m for m in MODEL_NAMES if family_of(m) != "eca"]
 ECA_DIMS = MODELS["latent_dims"] if "eca" in MODELS["families"] else []
 

@@ -4,6 +4,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -75,3 +76,20 @@ def test_targets_are_issue_15s():
 
     assert [met for _, met in bench.targets(report(12.0, 4.0, 20.0))] == [False, False, True, False]
     assert all(met for _, met in bench.targets(report(15.0, 5.0, 25.0)))
+
+
+def test_scale_plan_costs_each_data_set_at_its_own_candidate_budget(monkeypatch, capsys):
+    """tools/scaling.py prices GeO2's search at datasets.geo2.search (200,000 candidates), H2O's at
+    models.search (20,000): with equal measured costs, a GeO2 searched model costs ten times an H2O one."""
+    import numpy as np
+    import scaling
+
+    toy = (np.zeros((10, 3), np.float32), np.zeros((10, 2), np.float32), np.arange(10) % 5)
+    monkeypatch.setattr(scaling, "h2o_problem", lambda: toy)
+    monkeypatch.setattr(scaling, "geo2_problem", lambda: toy)
+    monkeypatch.setattr(scaling, "member_epoch_seconds", lambda *args, **kwargs: 1.0)
+    scaling.main([])
+    rows = {line.split("|")[1].split("-sized")[0].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in capsys.readouterr().out.splitlines() if line.count("|") == 6 and "sized" in line}
+    assert rows["H2O"][0] == "20,000" and rows["GeO2"][0] == "200,000"
+    assert float(rows["GeO2"][3]) == pytest.approx(10 * float(rows["H2O"][3]), rel=1e-3)  # printed in whole hours

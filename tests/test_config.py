@@ -63,9 +63,13 @@ def test_paper_config_asks_for_the_study_budget():
     from xraylatent.selection.candidates import HYPERPARAMETERS, grid_values
 
     config = validate_config(_config("config/paper.yaml"), SCHEMA)
-    assert config["models"]["search"]["n_candidates"] == 20_000
-    for family, space in config["models"]["space"].items():
-        assert prod(len(grid_values(space[h])) for h in HYPERPARAMETERS) >= 20_000, family
+    geo2 = config["datasets"]["geo2"]
+    # method.md §7: 20,000 candidates per model type for H2O, 200,000 for GeO2, each on a grid that holds them all
+    for search, spaces, budget in ((config["models"]["search"], config["models"]["space"], 20_000),
+                                   (geo2["search"], geo2["space"], 200_000)):
+        assert search["n_candidates"] == budget
+        for family, space in spaces.items():
+            assert prod(len(grid_values(space[h])) for h in HYPERPARAMETERS) >= budget, family
     assert config["datasets"]["h2o"]["source"]["md"]["n_trajectories"] * 50 == 10_000
 
 

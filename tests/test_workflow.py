@@ -116,6 +116,19 @@ def test_a_data_sets_own_search_space_reruns_only_its_searches(finished_run, tmp
     assert planned == sorted(["all", "r2_table"] + geo2_ednn_jobs)
 
 
+def test_a_data_sets_own_search_budget_reruns_only_its_searches_in_its_chunks(finished_run, tmp_path):
+    workdir, config, _, _ = finished_run
+    changed = tmp_path / "own_search.yaml"
+    split = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\nmodels:"
+    own = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n    search: {n_candidates: 2, n_chunks: 3}\nmodels:"
+    assert split in config.read_text()  # geo2_tiny is the last data set
+    changed.write_text(config.read_text().replace(split, own))
+    planned = snakemake(workdir, changed, dryrun=True)
+    # geo2_tiny's three searched models (emulator, EDNN, NNCA at k = 1) in its 3 chunks each; none of h2o_tiny's
+    assert planned.count("select_chunk") == 3 * 3
+    assert planned.count("gather_selection") == 3
+
+
 def test_changed_search_space_reruns_only_that_family(finished_run, tmp_path):
     workdir, config, _, _ = finished_run
     changed = tmp_path / "changed.yaml"

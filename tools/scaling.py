@@ -5,7 +5,8 @@ A development tool, outside the installed package. For each (depth, width) of ``
 times eager training epochs of one stack of ``--members`` EDNNs (k = 2, the paper's batch size) on an H2O-sized
 and a GeO2-sized problem (tools/bench.py's), on this machine's device, and prints a markdown report: the cost
 per member-epoch by shape, the mean over the grid (every shape equally likely, as the randomized search draws
-them), the achieved GFLOP/s, and the paper search's core-hours from the successive-halving epoch budget.
+them), the achieved GFLOP/s, and the paper search's core-hours from each data set's candidate budget and
+successive-halving epoch budget.
 """
 
 from __future__ import annotations
@@ -47,10 +48,14 @@ def main(argv=None) -> None:
     parser.add_argument("--members", type=int, default=15, help="members per stack (a paper chunk's share per shape)")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
-    paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())["models"]
-    space, search, training = paper["space"]["emulator"], paper["search"], paper["training"]
+    paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    models = paper["models"]
+    space, training = models["space"]["emulator"], models["training"]
     torch.set_num_threads(1)
     problems = {"H2O-sized 8000×3→151": h2o_problem(), "GeO2-sized 11000×105→8": geo2_problem()}
+    # each problem's data set's own search budget (datasets.<name>.search), else models.search
+    searches = {name: paper["datasets"][dataset].get("search", models["search"])
+                for name, dataset in zip(problems, ("h2o", "geo2"), strict=True)}
     print(f"# Seconds per member-epoch ({args.device}, 1 thread, stacks of {args.members}, batch "
           f"{training['batch_size']})\n")
     print("| problem | depth | width | s per member-epoch | GFLOP/s |")
@@ -66,14 +71,15 @@ def main(argv=None) -> None:
             costs.append(seconds * rows / len(X))  # a CV fit trains on its fold's rows
             print(f"| {name} | {depth} | {width} | {costs[-1]:.4f} | {rate:.1f} |", flush=True)
         means[name] = float(np.mean(costs))
-    epochs = halving_epochs(training["max_epochs"], search["halving_rounds"], search["halving_keep"])
-    fits = search["n_candidates"] * 5
-    print(f"\nHalving ({search['halving_rounds']} rounds, keep {search['halving_keep']}, max {training['max_epochs']} "
-          f"epochs): {epochs:.0f} epochs per candidate-fold at most.\n")
-    print("| problem | mean s per member-epoch over the grid | core-hours per searched model (≤) |")
-    print("|---|---|---|")
+    print("\n| problem | candidates | halving epochs per candidate-fold (≤) | mean s per member-epoch over the grid "
+          "| core-hours per searched model (≤) |")
+    print("|---|---|---|---|---|")
     for name, mean in means.items():
-        print(f"| {name} | {mean:.4f} | {mean * epochs * fits / 3600:.0f} |")
+        search = searches[name]
+        epochs = halving_epochs(training["max_epochs"], search["halving_rounds"], search["halving_keep"])
+        fits = search["n_candidates"] * 5
+        hours = mean * epochs * fits / 3600
+        print(f"| {name} | {search['n_candidates']:,} | {epochs:.0f} | {mean:.4f} | {hours:.0f} |")
 
 
 if __name__ == "__main__":
