@@ -81,8 +81,8 @@ def r2_notes(table: pd.DataFrame, eca_fit_on: str) -> list[str]:
         elif emulator <= ridge:
             notes.append(f"Warning: {system}/{target}: the emulator (test R² {emulator:.3f}) does not beat a ridge "
                          f"regression on all features ({ridge:.3f}); the latent models rest on it, so widen its "
-                         f"search (datasets.{system}.space.emulator or models.space.emulator, "
-                         "models.search.n_candidates) before reading them.")
+                         f"search (datasets.{system}.space.emulator or models.space.emulator, the candidates "
+                         f"of datasets.{system}.search or models.search) before reading them.")
     return notes
 
 
