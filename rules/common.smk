@@ -8,8 +8,12 @@ from xraylatent.config import validate_config
 from xraylatent.data.sources import SYNTHETIC_GENERATORS, geo2_md
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.models.names import SEARCHED_PATTERN, model_names, parse_model
+from xraylatent.selection.candidates import budget_warnings
+from snakemake.logging import logger
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml", checks=(geo2_md.config_errors,))
+for message in budget_warnings(config):
+    logger.warning(f"Warning: {message}")
 
 DATASETS = sorted(config["datasets"])
 

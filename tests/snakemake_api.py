@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -41,3 +42,17 @@ def snakemake(workdir: Path, configfile: Path | None, dryrun: bool = False, core
     finally:
         logger.removeHandler(recorder)
     return sorted(recorder.rules)
+
+
+@contextlib.contextmanager
+def recorded_warnings():
+    """The messages of the warnings Snakemake's logger (and the workflow's own code through it) gives within."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = logging.getLogger("snakemake")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

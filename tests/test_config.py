@@ -58,9 +58,7 @@ def test_every_schema_property_has_a_description():
 
 
 def test_paper_config_asks_for_the_study_budget():
-    from math import prod
-
-    from xraylatent.selection.candidates import HYPERPARAMETERS, grid_values
+    from xraylatent.selection.candidates import grid_size
 
     config = validate_config(_config("config/paper.yaml"), SCHEMA)
     geo2 = config["datasets"]["geo2"]
@@ -69,8 +67,27 @@ def test_paper_config_asks_for_the_study_budget():
                                    (geo2["search"], geo2["space"], 200_000)):
         assert search["n_candidates"] == budget
         for family, space in spaces.items():
-            assert prod(len(grid_values(space[h])) for h in HYPERPARAMETERS) >= budget, family
+            assert grid_size(space) >= budget, family
     assert config["datasets"]["h2o"]["source"]["md"]["n_trajectories"] * 50 == 10_000
+
+
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml"])
+def test_shipped_configs_ask_for_no_more_candidates_than_their_grids_hold(name):
+    from xraylatent.selection.candidates import budget_warnings
+
+    assert budget_warnings(validate_config(_config(name), SCHEMA)) == []
+
+
+def test_a_search_larger_than_its_grid_is_named_with_both_keys():
+    """Without its own finer grid, the paper's GeO2 budget would draw only the 21,000 points of models.space."""
+    from xraylatent.selection.candidates import budget_warnings
+
+    config = _config("config/paper.yaml")
+    del config["datasets"]["geo2"]["space"]
+    warnings = budget_warnings(validate_config(config, SCHEMA))
+    assert warnings == [f"datasets.geo2.search.n_candidates: 200,000 is more than the 21,000 points of "
+                        f"models.space.{family}; data set 'geo2' searches all 21,000 of them for {family}"
+                        for family in ("ednn", "emulator", "nnca")]
 
 
 # Checks between keys (cross_field_errors) ----------------------------------------------------------------

@@ -4,7 +4,7 @@ The run itself is conftest's session fixture ``finished_run`` (tests/test_resume
 
 import numpy as np
 import pytest
-from snakemake_api import snakemake
+from snakemake_api import recorded_warnings, snakemake
 
 from xraylatent import io
 
@@ -120,13 +120,18 @@ def test_a_data_sets_own_search_budget_reruns_only_its_searches_in_its_chunks(fi
     workdir, config, _, _ = finished_run
     changed = tmp_path / "own_search.yaml"
     split = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\nmodels:"
-    own = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n    search: {n_candidates: 2, n_chunks: 3}\nmodels:"
+    own = "    split: {seed: 0, test_fraction: 0.2, n_folds: 3}\n    search: {n_candidates: 3, n_chunks: 3}\nmodels:"
     assert split in config.read_text()  # geo2_tiny is the last data set
     changed.write_text(config.read_text().replace(split, own))
-    planned = snakemake(workdir, changed, dryrun=True)
+    with recorded_warnings() as warnings:
+        planned = snakemake(workdir, changed, dryrun=True)
     # geo2_tiny's three searched models (emulator, EDNN, NNCA at k = 1) in its 3 chunks each; none of h2o_tiny's
     assert planned.count("select_chunk") == 3 * 3
     assert planned.count("gather_selection") == 3
+    # 3 candidates of a 2-point grid: the plan says so, once per family, before anything runs
+    assert [w for w in warnings if "n_candidates" in w] == [
+        f"Warning: datasets.geo2_tiny.search.n_candidates: 3 is more than the 2 points of models.space.{family}; "
+        f"data set 'geo2_tiny' searches all 2 of them for {family}" for family in ("ednn", "emulator", "nnca")]
 
 
 def test_changed_search_space_reruns_only_that_family(finished_run, tmp_path):

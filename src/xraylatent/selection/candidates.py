@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from xraylatent.models.names import model_names, parse_model
+
 HYPERPARAMETERS = ("depth", "width", "learning_rate", "l2")
 
 
@@ -16,6 +18,35 @@ def grid_values(spec) -> list:
         low, high = spec["log_uniform"]
         return [float(v) for v in np.geomspace(low, high, spec["n"])]
     return list(spec)
+
+
+def grid_size(space: dict) -> int:
+    """The number of points of the grid ``space`` (the product of its axes' lengths)."""
+    return math.prod(len(grid_values(space[name])) for name in HYPERPARAMETERS)
+
+
+def budget_warnings(config: dict) -> list[str]:
+    """One line per data set and searched family whose search asks for more candidates than its grid holds.
+
+    Such a search quietly draws the whole grid, fewer fits than asked for: worth knowing before a cluster
+    allocation is spent on it. ``config`` is the validated workflow config (its own ``search`` and ``space``
+    of a data set replace ``models.search`` and ``models.space.<family>``).
+    """
+    models = config["models"]
+    families = sorted({parse_model(name)[0] for name in model_names(models["families"], models["latent_dims"])}
+                      - {"eca"})
+    messages = []
+    for name, dataset in sorted(config["datasets"].items()):
+        search_key = f"datasets.{name}.search" if "search" in dataset else "models.search"
+        wanted = dataset.get("search", models["search"])["n_candidates"]
+        for family in families:
+            own = family in dataset.get("space", {})
+            size = grid_size(dataset["space"][family] if own else models["space"][family])
+            if wanted > size:
+                space_key = f"datasets.{name}.space.{family}" if own else f"models.space.{family}"
+                messages.append(f"{search_key}.n_candidates: {wanted:,} is more than the {size:,} points of "
+                                f"{space_key}; data set '{name}' searches all {size:,} of them for {family}")
+    return messages
 
 
 def sample_candidates(space: dict, n_candidates: int, seed: int = 0) -> list[dict]:
