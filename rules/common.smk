@@ -8,7 +8,7 @@ from xraylatent.config import validate_config
 from xraylatent.data.sources import SYNTHETIC_GENERATORS, geo2_md
 from xraylatent.engine.settings import TrainSettings
 from xraylatent.models.names import SEARCHED_PATTERN, model_names, parse_model
-from xraylatent.selection.candidates import budget_warnings
+from xraylatent.selection.candidates import budget_warnings, dataset_search, dataset_space
 from snakemake.logging import logger
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml", checks=(geo2_md.config_errors,))
@@ -80,13 +80,7 @@ def model_summaries(wildcards=None):
 
 def search_space(wildcards):
     """The search space of the job's family: the data set's own (datasets.<name>.space) where it names one."""
-    family = family_of(wildcards.model)
-    return config["datasets"][wildcards.dataset].get("space", {}).get(family, MODELS["space"][family])
-
-
-def search_settings(dataset):
-    """The search budget of a data set: its own (datasets.<name>.search) where it names one, else models.search."""
-    return config["datasets"][dataset].get("search", MODELS["search"])
+    return dataset_space(config, wildcards.dataset, family_of(wildcards.model))
 
 
 SEARCHED_MODELS = [m for m in MODEL_NAMES if family_of(m) != "eca"]

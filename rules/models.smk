@@ -11,7 +11,7 @@ rule select_chunk:
     params:
         space=search_space,
         training=TRAINING,
-        search=lambda w: search_settings(w.dataset),
+        search=lambda w: dataset_search(config, w.dataset),
     wildcard_constraints:
         model=SEARCHED_PATTERN,
         chunk=r"\d+",
@@ -33,7 +33,7 @@ rule gather_selection:
     input:
         chunks=lambda w: expand(
             "results/{{dataset}}/{{target}}/selection/{{model}}/chunk_{chunk}.nc",
-            chunk=range(search_settings(w.dataset)["n_chunks"]),
+            chunk=range(dataset_search(config, w.dataset)["n_chunks"]),
         ),
     output:
         "results/{dataset}/{target}/selection/{model}/leaderboard.nc",

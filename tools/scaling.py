@@ -20,6 +20,8 @@ import torch
 import yaml
 from bench import REPO, _stack_trainer, _sync, ednn_sizes, flops_per_epoch, geo2_problem, h2o_problem
 
+from xraylatent.selection.candidates import dataset_search
+
 
 def halving_epochs(max_epochs: int, rounds: int, keep: float) -> float:
     """Epochs a candidate trains on average under successive halving (round r trains the survivors on to
@@ -53,9 +55,7 @@ def main(argv=None) -> None:
     space, training = models["space"]["emulator"], models["training"]
     torch.set_num_threads(1)
     problems = {"H2O-sized 8000×3→151": h2o_problem(), "GeO2-sized 11000×105→8": geo2_problem()}
-    # each problem's data set's own search budget (datasets.<name>.search), else models.search
-    searches = {name: paper["datasets"][dataset].get("search", models["search"])
-                for name, dataset in zip(problems, ("h2o", "geo2"), strict=True)}
+    searches = {name: dataset_search(paper, dataset) for name, dataset in zip(problems, ("h2o", "geo2"), strict=True)}
     print(f"# Seconds per member-epoch ({args.device}, 1 thread, stacks of {args.members}, batch "
           f"{training['batch_size']})\n")
     print("| problem | depth | width | s per member-epoch | GFLOP/s |")

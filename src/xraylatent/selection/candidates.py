@@ -25,6 +25,18 @@ def grid_size(space: dict) -> int:
     return math.prod(len(grid_values(space[name])) for name in HYPERPARAMETERS)
 
 
+def dataset_search(config: dict, dataset: str) -> dict:
+    """The search budget of ``dataset``: its own ``datasets.<name>.search`` where it names one, else
+    ``models.search`` (the data set's replaces the global one whole)."""
+    return config["datasets"][dataset].get("search", config["models"]["search"])
+
+
+def dataset_space(config: dict, dataset: str, family: str) -> dict:
+    """The grid of ``family`` for ``dataset``: its own ``datasets.<name>.space.<family>`` where it names one,
+    else ``models.space.<family>``."""
+    return config["datasets"][dataset].get("space", {}).get(family, config["models"]["space"][family])
+
+
 def budget_warnings(config: dict) -> list[str]:
     """One line per data set and searched family whose search asks for more candidates than its grid holds.
 
@@ -38,11 +50,11 @@ def budget_warnings(config: dict) -> list[str]:
     messages = []
     for name, dataset in sorted(config["datasets"].items()):
         search_key = f"datasets.{name}.search" if "search" in dataset else "models.search"
-        wanted = dataset.get("search", models["search"])["n_candidates"]
+        wanted = dataset_search(config, name)["n_candidates"]
         for family in families:
-            own = family in dataset.get("space", {})
-            size = grid_size(dataset["space"][family] if own else models["space"][family])
+            size = grid_size(dataset_space(config, name, family))
             if wanted > size:
+                own = family in dataset.get("space", {})
                 space_key = f"datasets.{name}.space.{family}" if own else f"models.space.{family}"
                 messages.append(f"{search_key}.n_candidates: {wanted:,} is more than the {size:,} points of "
                                 f"{space_key}; data set '{name}' searches all {size:,} of them for {family}")
